@@ -1,0 +1,131 @@
+/**
+ * Everything the daemon needs before it connects: the configuration file and
+ * database_config.json, loaded and validated together so that
+ * `--check-config` and a real start agree on what is valid.
+ * @module
+ */
+
+import type { Config } from "../config/schema.ts";
+import { defaultConfig, loadConfig } from "../config/load.ts";
+import {
+  type DbConfig,
+  loadDbConfig,
+  parseDbConfig,
+  requireDatabases,
+} from "../config/db_config.ts";
+import { ConfigError } from "../config/errors.ts";
+import type { CliOptions } from "./args.ts";
+
+/** Databases port sync reads and writes. */
+export const REQUIRED_DATABASES = ["APPL_DB", "CONFIG_DB", "STATE_DB"];
+
+/** SONiC's standard layout, used by `--store memory` when no file exists. */
+export const BUILTIN_DB_CONFIG = {
+  INSTANCES: {
+    redis: {
+      hostname: "127.0.0.1",
+      port: 6379,
+      unix_socket_path: "/var/run/redis/redis.sock",
+    },
+  },
+  DATABASES: {
+    APPL_DB: { id: 0, separator: ":", instance: "redis" },
+    CONFIG_DB: { id: 4, separator: "|", instance: "redis" },
+    STATE_DB: { id: 6, separator: "|", instance: "redis" },
+  },
+  VERSION: "1.0",
+};
+
+/** The validated inputs of one run. */
+export interface Settings {
+  /** The configuration, defaults filled in. */
+  config: Config;
+  /** Where the configuration came from (a path, or a note that it was absent). */
+  configSource: string;
+  /** The database map. */
+  dbConfig: DbConfig;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+async function loadDatabases(cli: CliOptions): Promise<DbConfig> {
+  const useBuiltin = cli.store === "memory" && !cli.dbConfigExplicit &&
+    !(await exists(cli.dbConfig));
+  if (useBuiltin) {
+    return parseDbConfig(BUILTIN_DB_CONFIG, {
+      source: "built-in database config",
+    });
+  }
+  return await loadDbConfig(cli.dbConfig);
+}
+
+/**
+ * Loads and validates both files, collecting the problems of both before
+ * throwing one `ConfigError` with every line.
+ *
+ * @example
+ * ```ts
+ * const settings = await loadSettings(parseCommandLine(Deno.args));
+ * ```
+ */
+export async function loadSettings(cli: CliOptions): Promise<Settings> {
+  const problems: string[] = [];
+  let config: Config = defaultConfig();
+  let configSource = cli.config;
+  try {
+    const optional = !cli.configExplicit;
+    if (optional && !(await exists(cli.config))) {
+      configSource = `${cli.config} (absent: defaults)`;
+    }
+    config = await loadConfig(cli.config, { optional });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  let dbConfig: DbConfig | null = null;
+  try {
+    dbConfig = await loadDatabases(cli);
+    requireDatabases(dbConfig, REQUIRED_DATABASES);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (problems.length > 0 || dbConfig === null) {
+    throw new ConfigError(problems);
+  }
+  if (cli.logLevel !== null) config.log.level = cli.logLevel;
+  return { config, configSource, dbConfig };
+}
+
+/**
+ * The one-line summary `--check-config` prints on success.
+ *
+ * @example
+ * ```ts
+ * console.log(summarizeSettings(settings, { store: "redis" }));
+ * ```
+ */
+export function summarizeSettings(
+  settings: Settings,
+  options: { store: "redis" | "memory" },
+): string {
+  const databases = REQUIRED_DATABASES.map((name) => {
+    const info = settings.dbConfig.databases.get(name)!;
+    return `${name}=${info.id}`;
+  }).join(" ");
+  const instance = settings.dbConfig.databases.get("APPL_DB")!.instance;
+  const endpoint = instance.unixSocketPath !== null
+    ? `unix:${instance.unixSocketPath}`
+    : `tcp:${instance.hostname}:${instance.port}`;
+  return `portsyncd: configuration OK: config ${settings.configSource}; ` +
+    `databases ${settings.dbConfig.source} (${databases} via ${endpoint}); ` +
+    `store ${options.store}`;
+}

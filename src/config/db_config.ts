@@ -1,0 +1,153 @@
+/**
+ * Loader for SONiC's `database_config.json` (the map from database names to
+ * Redis instances and numbers), as described in sonic_port_sync.md §1.
+ * @module
+ */
+
+import { z } from "zod";
+import { ConfigError, describeIssues, readConfigText } from "./errors.ts";
+
+/** Where SONiC keeps the file on a switch. */
+export const DEFAULT_DB_CONFIG_PATH =
+  "/var/run/redis/sonic-db/database_config.json";
+
+const instanceSchema = z.strictObject({
+  hostname: z.string().min(1, "must be a non-empty host name"),
+  port: z.number().int().min(1).max(65535),
+  unix_socket_path: z.string().min(1).optional(),
+  persistence_for_warm_boot: z.string().optional(),
+  database_type: z.string().optional(),
+});
+
+const databaseSchema = z.strictObject({
+  id: z.number().int().min(0).max(255),
+  separator: z.enum([":", "|"], { message: 'must be ":" or "|"' }),
+  instance: z.string().min(1),
+});
+
+const fileSchema = z.strictObject({
+  INSTANCES: z.record(z.string(), instanceSchema),
+  DATABASES: z.record(z.string(), databaseSchema),
+  VERSION: z.string().optional(),
+});
+
+/** One Redis server from the INSTANCES section. */
+export interface RedisInstance {
+  /** Instance name, e.g. `redis`. */
+  name: string;
+  /** TCP host. */
+  hostname: string;
+  /** TCP port. */
+  port: number;
+  /** Unix socket path; preferred over TCP when present. */
+  unixSocketPath: string | null;
+}
+
+/** One database from the DATABASES section, joined with its instance. */
+export interface DatabaseInfo {
+  /** Database name, e.g. `APPL_DB`. */
+  name: string;
+  /** Redis database number. */
+  id: number;
+  /** Table/key separator. */
+  separator: ":" | "|";
+  /** The Redis server holding it. */
+  instance: RedisInstance;
+}
+
+/** The whole file, validated and joined. */
+export interface DbConfig {
+  /** The file it came from (for messages). */
+  source: string;
+  /** Databases by name. */
+  databases: Map<string, DatabaseInfo>;
+}
+
+/**
+ * Validates parsed database_config.json data; `source` names it in errors.
+ *
+ * @example
+ * ```ts
+ * const config = parseDbConfig(JSON.parse(text), { source: "database_config.json" });
+ * config.databases.get("APPL_DB")?.id; // 0
+ * ```
+ */
+export function parseDbConfig(
+  data: unknown,
+  options: { source: string },
+): DbConfig {
+  const { source } = options;
+  const result = fileSchema.safeParse(data);
+  if (!result.success) {
+    throw new ConfigError(describeIssues(source, result.error));
+  }
+  const instances = new Map<string, RedisInstance>();
+  for (const [name, raw] of Object.entries(result.data.INSTANCES)) {
+    instances.set(name, {
+      name,
+      hostname: raw.hostname,
+      port: raw.port,
+      unixSocketPath: raw.unix_socket_path ?? null,
+    });
+  }
+  const problems: string[] = [];
+  const databases = new Map<string, DatabaseInfo>();
+  for (const [name, raw] of Object.entries(result.data.DATABASES)) {
+    const instance = instances.get(raw.instance);
+    if (instance === undefined) {
+      problems.push(
+        `${source}: DATABASES.${name}.instance: unknown instance "${raw.instance}"`,
+      );
+      continue;
+    }
+    databases.set(name, {
+      name,
+      id: raw.id,
+      separator: raw.separator,
+      instance,
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { source, databases };
+}
+
+/**
+ * Reads and validates a database_config.json file.
+ *
+ * @example
+ * ```ts
+ * const config = await loadDbConfig("/var/run/redis/sonic-db/database_config.json");
+ * ```
+ */
+export async function loadDbConfig(path: string): Promise<DbConfig> {
+  const text = await readConfigText(path);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ConfigError([`${path}: invalid JSON: ${message}`]);
+  }
+  return parseDbConfig(data, { source: path });
+}
+
+/**
+ * Returns the named databases, or throws one line per missing name.
+ *
+ * @example
+ * ```ts
+ * const [appl, state] = requireDatabases(config, ["APPL_DB", "STATE_DB"]);
+ * ```
+ */
+export function requireDatabases(
+  config: DbConfig,
+  names: string[],
+): DatabaseInfo[] {
+  const missing = names.filter((name) => !config.databases.has(name));
+  if (missing.length > 0) {
+    throw new ConfigError(
+      missing.map((name) => `${config.source}: DATABASES.${name}: missing`),
+    );
+  }
+  return names.map((name) => config.databases.get(name)!);
+}
