@@ -1,0 +1,19 @@
+/**
+ * The store layer: the `Store` interface, its memory implementation and
+ * the ProducerStateTable writer.
+ * @module
+ */
+
+export * from "./types.ts";
+export { globMatch } from "./glob.ts";
+export { Keyspace, MemoryData, type MessageListener } from "./memory_data.ts";
+export {
+  type MemoryDump,
+  MemoryStore,
+  type MemoryStoreOptions,
+} from "./memory_store.ts";
+export {
+  PRODUCER_APPLY_SCRIPT,
+  type ProducerChange,
+  ProducerStateTable,
+} from "./producer_state_table.ts";
