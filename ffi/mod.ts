@@ -1,0 +1,8 @@
+/**
+ * Typed libc bindings over Deno FFI (opened lazily; needs `--allow-ffi` only
+ * when a call is made).
+ * @module
+ */
+
+export * from "./errno.ts";
+export * from "./libc.ts";

@@ -1,0 +1,265 @@
+/**
+ * rtnetlink link messages: `struct ifinfomsg` plus the IFLA_* attributes
+ * portsyncd needs, decoded into a {@linkcode LinkEvent}; and the encoders
+ * tests and benches use to build kernel-format messages.
+ * @module
+ */
+
+import { AttributeDecoder, AttributeEncoder } from "./attributes.ts";
+import { NetlinkDecodeError } from "./errors.ts";
+import {
+  encodeMessage,
+  NLM_F_DUMP,
+  NLM_F_MULTI,
+  NLM_F_REQUEST,
+  RTM_DELLINK,
+  RTM_GETLINK,
+  RTM_NEWLINK,
+} from "./message.ts";
+import type { LinkEvent, LinkState } from "./types.ts";
+
+/** Size of `struct ifinfomsg`. */
+export const IFINFOMSG_LENGTH = 16;
+/** `IFLA_ADDRESS`: link-layer address. */
+export const IFLA_ADDRESS = 1;
+/** `IFLA_IFNAME`: interface name. */
+export const IFLA_IFNAME = 3;
+/** `IFLA_MTU`. */
+export const IFLA_MTU = 4;
+/** `IFLA_MASTER`: ifindex of the bridge/LAG master. */
+export const IFLA_MASTER = 10;
+/** `IFLA_OPERSTATE`: RFC 2863 operational state (u8). */
+export const IFLA_OPERSTATE = 16;
+/** `IFLA_LINKINFO`: nested link kind information. */
+export const IFLA_LINKINFO = 18;
+/** `IFLA_INFO_KIND` inside `IFLA_LINKINFO`. */
+export const IFLA_INFO_KIND = 1;
+/** `IFF_UP`: administratively up. */
+export const IFF_UP = 0x1;
+/** `IFF_RUNNING`: operationally up. */
+export const IFF_RUNNING = 0x40;
+
+/** RFC 2863 names of the IFLA_OPERSTATE values 0..6. */
+export const OPERSTATE_NAMES: readonly string[] = [
+  "unknown",
+  "notpresent",
+  "down",
+  "lowerlayerdown",
+  "testing",
+  "dormant",
+  "up",
+];
+
+/** Options of {@linkcode decodeLinkMessage}. */
+export interface DecodeLinkOptions {
+  /** Offset of the payload in the datagram, for error offsets. Defaults to 0. */
+  baseOffset?: number;
+}
+
+/**
+ * Decodes the payload of an RTM_NEWLINK / RTM_DELLINK message (the bytes
+ * after `nlmsghdr`). Throws only {@linkcode NetlinkDecodeError}, including
+ * when IFLA_IFNAME is missing.
+ *
+ * @example
+ * ```ts
+ * import { decodeLinkMessage, encodeLinkMessage } from "./link.ts";
+ * import { RTM_NEWLINK } from "./message.ts";
+ * const bytes = encodeLinkMessage({ type: "newlink", name: "Ethernet0", ifindex: 2 });
+ * decodeLinkMessage(bytes.subarray(16), RTM_NEWLINK).name; // "Ethernet0"
+ * ```
+ */
+export function decodeLinkMessage(
+  payload: Uint8Array | DataView,
+  type: number,
+  options: DecodeLinkOptions = {},
+): LinkEvent {
+  const base = options.baseOffset ?? 0;
+  if (type !== RTM_NEWLINK && type !== RTM_DELLINK) {
+    throw new NetlinkDecodeError(`message type ${type} is not a link`, base);
+  }
+  const bytes = payload instanceof Uint8Array
+    ? payload
+    : new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+  if (bytes.length < IFINFOMSG_LENGTH) {
+    throw new NetlinkDecodeError(
+      `ifinfomsg needs ${IFINFOMSG_LENGTH} bytes, got ${bytes.length}`,
+      base,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const ifindex = view.getInt32(4, true);
+  if (ifindex <= 0) {
+    throw new NetlinkDecodeError(
+      `ifindex ${ifindex} is not positive`,
+      base + 4,
+    );
+  }
+  const flags = view.getUint32(8, true);
+  const event: LinkEvent = {
+    type: type === RTM_NEWLINK ? "newlink" : "dellink",
+    name: "",
+    ifindex,
+    flags,
+    admin: stateOf(flags, IFF_UP),
+    oper: stateOf(flags, IFF_RUNNING),
+    mtu: null,
+    master: null,
+    kind: null,
+    operstate: null,
+    address: null,
+  };
+  const attributes = new AttributeDecoder(bytes.subarray(IFINFOMSG_LENGTH), {
+    baseOffset: base + IFINFOMSG_LENGTH,
+  });
+  let hasName = false;
+  while (attributes.next()) {
+    switch (attributes.type) {
+      case IFLA_IFNAME:
+        event.name = attributes.string();
+        hasName = true;
+        break;
+      case IFLA_MTU:
+        event.mtu = attributes.u32();
+        break;
+      case IFLA_MASTER:
+        event.master = attributes.u32();
+        break;
+      case IFLA_OPERSTATE:
+        event.operstate = operstateName(attributes.u8());
+        break;
+      case IFLA_ADDRESS:
+        event.address = formatAddress(attributes.bytes());
+        break;
+      case IFLA_LINKINFO:
+        event.kind = decodeKind(attributes.nested());
+        break;
+    }
+  }
+  const error = attributes.err();
+  if (error !== null) throw error;
+  if (!hasName) {
+    throw new NetlinkDecodeError("IFLA_IFNAME missing", base);
+  }
+  if (event.name === "") {
+    throw new NetlinkDecodeError("IFLA_IFNAME is empty", base);
+  }
+  return event;
+}
+
+function stateOf(flags: number, bit: number): LinkState {
+  return (flags & bit) !== 0 ? "up" : "down";
+}
+
+function operstateName(value: number): string {
+  return OPERSTATE_NAMES[value] ?? "unknown";
+}
+
+function formatAddress(bytes: Uint8Array): string | null {
+  if (bytes.length === 0) return null;
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0"))
+    .join(":");
+}
+
+function decodeKind(info: AttributeDecoder): string | null {
+  let kind: string | null = null;
+  while (info.next()) {
+    if (info.type === IFLA_INFO_KIND) kind = info.string();
+  }
+  const error = info.err();
+  if (error !== null) throw error;
+  return kind;
+}
+
+/** The fields of a link message to encode; only `type` and `name` are required. */
+export type LinkEventInit = Partial<LinkEvent> & Pick<LinkEvent, "name">;
+
+/** Options of {@linkcode encodeLinkMessage}. */
+export interface EncodeLinkOptions {
+  /** `nlmsg_seq`; defaults to 0 (multicast). */
+  seq?: number;
+  /** `nlmsg_pid`; defaults to 0 (kernel). */
+  pid?: number;
+  /** `nlmsg_flags`; defaults to 0 (or NLM_F_MULTI when `seq` is set). */
+  messageFlags?: number;
+  /** `ifi_change`; defaults to 0xffffffff like the kernel's notifications. */
+  change?: number;
+}
+
+/**
+ * Builds a full kernel-format RTM_NEWLINK / RTM_DELLINK message (header
+ * included). Missing fields default to: newlink, ifindex 1, flags from
+ * `admin`/`oper`, and no optional attribute.
+ *
+ * @example
+ * ```ts
+ * import { encodeLinkMessage } from "./link.ts";
+ * const bytes = encodeLinkMessage({ name: "Ethernet0", ifindex: 3, mtu: 9100 });
+ * ```
+ */
+export function encodeLinkMessage(
+  event: LinkEventInit,
+  options: EncodeLinkOptions = {},
+): Uint8Array<ArrayBuffer> {
+  const flags = event.flags ??
+    ((event.admin === "up" ? IFF_UP : 0) |
+      (event.oper === "up" ? IFF_RUNNING : 0));
+  const header = new Uint8Array(IFINFOMSG_LENGTH);
+  const view = new DataView(header.buffer);
+  view.setUint16(2, 1, true); // ifi_type ARPHRD_ETHER
+  view.setInt32(4, event.ifindex ?? 1, true);
+  view.setUint32(8, flags >>> 0, true);
+  view.setUint32(12, (options.change ?? 0xffffffff) >>> 0, true);
+  const attributes = new AttributeEncoder().string(IFLA_IFNAME, event.name);
+  if (event.mtu != null) attributes.u32(IFLA_MTU, event.mtu);
+  if (event.master != null) attributes.u32(IFLA_MASTER, event.master);
+  if (event.operstate != null) {
+    const code = OPERSTATE_NAMES.indexOf(event.operstate);
+    attributes.u8(IFLA_OPERSTATE, code < 0 ? 0 : code);
+  }
+  if (event.address != null) {
+    attributes.bytes(IFLA_ADDRESS, parseAddress(event.address));
+  }
+  const kind = event.kind;
+  if (kind != null) {
+    attributes.nested(
+      IFLA_LINKINFO,
+      (info) => info.string(IFLA_INFO_KIND, kind),
+    );
+  }
+  const body = attributes.encode();
+  const payload = new Uint8Array(IFINFOMSG_LENGTH + body.length);
+  payload.set(header);
+  payload.set(body, IFINFOMSG_LENGTH);
+  const seq = options.seq ?? 0;
+  return encodeMessage({
+    type: event.type === "dellink" ? RTM_DELLINK : RTM_NEWLINK,
+    flags: options.messageFlags ?? (seq === 0 ? 0 : NLM_F_MULTI),
+    seq,
+    pid: options.pid ?? 0,
+    payload,
+  });
+}
+
+function parseAddress(address: string): Uint8Array {
+  const parts = address === "" ? [] : address.split(":");
+  return new Uint8Array(parts.map((part) => parseInt(part, 16) & 0xff));
+}
+
+/**
+ * Builds the RTM_GETLINK request (NLM_F_REQUEST | NLM_F_DUMP) for all links.
+ *
+ * @example
+ * ```ts
+ * import { encodeGetLinkDump } from "./link.ts";
+ * encodeGetLinkDump(42).length; // 32
+ * ```
+ */
+export function encodeGetLinkDump(seq: number): Uint8Array<ArrayBuffer> {
+  return encodeMessage({
+    type: RTM_GETLINK,
+    flags: NLM_F_REQUEST | NLM_F_DUMP,
+    seq,
+    payload: new Uint8Array(IFINFOMSG_LENGTH),
+  });
+}

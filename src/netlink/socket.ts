@@ -1,0 +1,320 @@
+/**
+ * The rtnetlink link socket: NETLINK_ROUTE, subscribed to RTNLGRP_LINK,
+ * non-blocking, read through a worker-thread `poll` so the event loop never
+ * blocks. Needs `--allow-ffi` (and `--allow-read` is not needed: namespace
+ * files are opened through libc).
+ * @module
+ */
+
+import {
+  AF_NETLINK,
+  bind,
+  CLONE_NEWNET,
+  close,
+  getsockname,
+  getsockoptInt,
+  MSG_DONTWAIT,
+  MSG_TRUNC,
+  openPath,
+  poll,
+  recv,
+  sendto,
+  setns,
+  setsockoptInt,
+  SO_RCVBUF,
+  SO_RCVBUFFORCE,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOCK_RAW,
+  socket,
+  SOL_SOCKET,
+  SyscallError,
+} from "../../ffi/mod.ts";
+import { encodeGetLinkDump } from "./link.ts";
+import { decodeNotices, type DecodeStats } from "./notice.ts";
+import type { NetlinkNotice } from "./types.ts";
+
+/** `NETLINK_ROUTE`, the rtnetlink protocol. */
+export const NETLINK_ROUTE = 0;
+/** `RTMGRP_LINK`: the nl_groups bit of RTNLGRP_LINK. */
+export const RTMGRP_LINK = 1;
+/** Receive buffer asked for when {@linkcode LinkSocketOptions} gives none. */
+export const DEFAULT_RECEIVE_BUFFER_BYTES = 8 * 1024 * 1024;
+/** Longest single wait of the worker-thread poll; bounds abort/close latency. */
+export const POLL_INTERVAL_MS = 100;
+/** Size of the receive buffer for one datagram (dumps use up to 32 KiB). */
+const DATAGRAM_BYTES = 64 * 1024;
+/** At most this many datagrams per `receive()`, so a storm cannot starve the loop. */
+const MAX_DATAGRAMS_PER_RECEIVE = 4096;
+
+/** Options of {@linkcode LinkSocket.open}. */
+export interface LinkSocketOptions {
+  /**
+   * Kernel receive buffer to ask for, in bytes (default 8 MiB). Set with
+   * SO_RCVBUFFORCE when permitted, else SO_RCVBUF (capped by
+   * `net.core.rmem_max`). The kernel doubles the value for bookkeeping.
+   */
+  receiveBufferBytes?: number;
+  /**
+   * Network namespace to open the socket in: a name under `/run/netns` or a
+   * path (anything containing `/`). The process stays in its own namespace.
+   */
+  netns?: string;
+}
+
+/** Options of {@linkcode LinkSocket.receive}. */
+export interface ReceiveOptions {
+  /** Aborting makes a pending receive resolve with `[]` (within ~100 ms). */
+  signal?: AbortSignal;
+}
+
+/** One raw result of {@linkcode LinkSocket.receiveDatagrams}. */
+export type Datagram =
+  | { kind: "data"; bytes: Uint8Array }
+  | { kind: "overflow" };
+
+/**
+ * A NETLINK_ROUTE socket bound to the link multicast group.
+ *
+ * @example
+ * ```ts ignore
+ * import { LinkSocket } from "./socket.ts";
+ * const socket = LinkSocket.open();
+ * const seq = socket.requestDump();
+ * for (const notice of await socket.receive()) console.log(notice);
+ * socket.close();
+ * ```
+ */
+export class LinkSocket {
+  #fd: number;
+  #portId: number;
+  #seq: number;
+  #closed = false;
+  #receiving = false;
+  #overflows = 0;
+  #stats: DecodeStats = { decodeErrors: 0, dumpInterrupted: 0 };
+  #buffer = new Uint8Array(DATAGRAM_BYTES);
+
+  private constructor(fd: number, portId: number) {
+    this.#fd = fd;
+    this.#portId = portId;
+    this.#seq = Math.floor(Date.now() / 1000) >>> 0 || 1;
+  }
+
+  /**
+   * Opens and binds the socket (in `options.netns` when given; the calling
+   * thread is moved there only for the duration of the call and always moved
+   * back, even on error).
+   */
+  static open(options: LinkSocketOptions = {}): LinkSocket {
+    const netns = options.netns;
+    if (netns === undefined) return LinkSocket.#create(options);
+    const path = netns.includes("/") ? netns : `/run/netns/${netns}`;
+    const original = openPath("/proc/thread-self/ns/net");
+    try {
+      const target = openPath(path);
+      try {
+        setns(target, CLONE_NEWNET);
+        try {
+          return LinkSocket.#create(options);
+        } finally {
+          setns(original, CLONE_NEWNET);
+        }
+      } finally {
+        close(target);
+      }
+    } finally {
+      close(original);
+    }
+  }
+
+  static #create(options: LinkSocketOptions): LinkSocket {
+    const fd = socket({
+      domain: AF_NETLINK,
+      type: SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+      protocol: NETLINK_ROUTE,
+    });
+    try {
+      setReceiveBuffer(
+        fd,
+        options.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER_BYTES,
+      );
+      bind(fd, sockaddrNetlink(0, RTMGRP_LINK));
+      const address = new Uint8Array(12);
+      getsockname(fd, address);
+      const portId = new DataView(address.buffer).getUint32(4, true);
+      return new LinkSocket(fd, portId);
+    } catch (error) {
+      close(fd);
+      throw error;
+    }
+  }
+
+  /** Effective kernel receive buffer in bytes, as getsockopt(SO_RCVBUF) reports it. */
+  get receiveBufferBytes(): number {
+    this.#assertOpen();
+    return getsockoptInt(this.#fd, { level: SOL_SOCKET, name: SO_RCVBUF });
+  }
+
+  /** The netlink port id the kernel assigned to this socket. */
+  get portId(): number {
+    return this.#portId;
+  }
+
+  /** Messages skipped because they did not decode. */
+  get decodeErrors(): number {
+    return this.#stats.decodeErrors;
+  }
+
+  /** Dump replies seen with NLM_F_DUMP_INTR (state changed mid-dump). */
+  get dumpInterrupted(): number {
+    return this.#stats.dumpInterrupted;
+  }
+
+  /** How many times the kernel reported ENOBUFS (messages dropped). */
+  get overflows(): number {
+    return this.#overflows;
+  }
+
+  /** True once {@linkcode LinkSocket.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Sends RTM_GETLINK with NLM_F_REQUEST | NLM_F_DUMP and returns its
+   * sequence number. Replies arrive through `receive()` as `link` notices with
+   * that seq, then `dump_done`. Only one dump runs at a time per socket: a
+   * second request before `dump_done` is answered with an `error` EBUSY.
+   */
+  requestDump(): number {
+    this.#assertOpen();
+    this.#seq = (this.#seq + 1) >>> 0 || 1;
+    const seq = this.#seq;
+    sendto(this.#fd, encodeGetLinkDump(seq), {
+      flags: MSG_DONTWAIT,
+      address: sockaddrNetlink(0, 0),
+    });
+    return seq;
+  }
+
+  /**
+   * Waits (off the event loop) until at least one datagram is readable, then
+   * drains the socket without blocking and returns the decoded notices in
+   * arrival order. ENOBUFS becomes an `overflow` notice. Resolves `[]` when
+   * the signal aborts or the socket is closed. One receive at a time.
+   */
+  async receive(options: ReceiveOptions = {}): Promise<NetlinkNotice[]> {
+    const notices: NetlinkNotice[] = [];
+    await this.#receiveLoop(options, (datagram) => {
+      if (datagram === null) {
+        notices.push({ kind: "overflow" });
+        return;
+      }
+      const decoded = decodeNotices(datagram, {
+        portId: this.#portId,
+        stats: this.#stats,
+      });
+      for (const notice of decoded) notices.push(notice);
+    });
+    return notices;
+  }
+
+  /**
+   * Like {@linkcode LinkSocket.receive} but returns the raw datagrams
+   * (copied), for capture tools and tests of the framing layer.
+   */
+  async receiveDatagrams(options: ReceiveOptions = {}): Promise<Datagram[]> {
+    const datagrams: Datagram[] = [];
+    await this.#receiveLoop(options, (datagram) => {
+      datagrams.push(
+        datagram === null
+          ? { kind: "overflow" }
+          : { kind: "data", bytes: datagram.slice() },
+      );
+    });
+    return datagrams;
+  }
+
+  /**
+   * Closes the socket. Idempotent. When a receive is pending, the descriptor
+   * is released as soon as its poll returns (so the number cannot be reused
+   * under it) and that receive resolves with what it has (usually `[]`).
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.#receiving) close(this.#fd);
+  }
+
+  async #receiveLoop(
+    options: ReceiveOptions,
+    onDatagram: (datagram: Uint8Array | null) => void,
+  ): Promise<void> {
+    if (this.#closed) return;
+    if (this.#receiving) throw new Error("LinkSocket: receive already pending");
+    this.#receiving = true;
+    try {
+      while (!this.#closed && !options.signal?.aborted) {
+        if (this.#drain(onDatagram) > 0) return;
+        await poll(this.#fd, { timeoutMs: POLL_INTERVAL_MS });
+      }
+    } finally {
+      this.#receiving = false;
+      if (this.#closed) close(this.#fd);
+    }
+  }
+
+  /** Reads until EAGAIN; returns how many datagrams/overflows it reported. */
+  #drain(onDatagram: (datagram: Uint8Array | null) => void): number {
+    let count = 0;
+    while (count < MAX_DATAGRAMS_PER_RECEIVE) {
+      let length: number;
+      try {
+        length = recv(this.#fd, this.#buffer, {
+          flags: MSG_DONTWAIT | MSG_TRUNC,
+        });
+      } catch (error) {
+        if (!(error instanceof SyscallError)) throw error;
+        if (error.code === "EAGAIN") break;
+        if (error.code === "EINTR") continue;
+        if (error.code !== "ENOBUFS") throw error;
+        this.#overflows++;
+        onDatagram(null);
+        count++;
+        continue;
+      }
+      count++;
+      if (length > this.#buffer.length) {
+        this.#stats.decodeErrors++;
+        continue;
+      }
+      onDatagram(this.#buffer.subarray(0, length));
+    }
+    return count;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error("LinkSocket is closed");
+  }
+}
+
+function setReceiveBuffer(fd: number, bytes: number): void {
+  try {
+    setsockoptInt(fd, { level: SOL_SOCKET, name: SO_RCVBUFFORCE }, bytes);
+  } catch (error) {
+    if (!(error instanceof SyscallError) || error.code !== "EPERM") {
+      throw error;
+    }
+    setsockoptInt(fd, { level: SOL_SOCKET, name: SO_RCVBUF }, bytes);
+  }
+}
+
+function sockaddrNetlink(pid: number, groups: number): Uint8Array<ArrayBuffer> {
+  const address = new Uint8Array(12);
+  const view = new DataView(address.buffer);
+  view.setUint16(0, AF_NETLINK, true);
+  view.setUint32(4, pid, true);
+  view.setUint32(8, groups, true);
+  return address;
+}
