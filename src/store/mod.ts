@@ -1,6 +1,6 @@
 /**
- * The store layer: the `Store` interface, its memory implementation and
- * the ProducerStateTable writer.
+ * The store layer: the `Store` interface, its Redis and memory implementations,
+ * `openStore` to pick one, and the ProducerStateTable writer.
  * @module
  */
 
@@ -17,3 +17,10 @@ export {
   type ProducerChange,
   ProducerStateTable,
 } from "./producer_state_table.ts";
+export {
+  RedisStore,
+  type RedisStoreOptions,
+  type StoreLogger,
+  type StoreLogLevel,
+} from "./redis_store.ts";
+export { openStore, type OpenStoreOptions } from "./open_store.ts";
