@@ -13,15 +13,35 @@
 import { CliExit, type CliOptions, parseCommandLine } from "./src/cli/args.ts";
 import { loadSettings, summarizeSettings } from "./src/cli/settings.ts";
 import { ConfigError } from "./src/config/errors.ts";
+import { runDaemon } from "./src/daemon/mod.ts";
+import { createLogger } from "./src/log/mod.ts";
+import { runMonitor } from "./src/netlink/monitor.ts";
+import { StoreError } from "./src/store/types.ts";
+import { SyscallError } from "./ffi/errno.ts";
+
+async function monitor(): Promise<number> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  try {
+    await runMonitor({ signal: controller.signal });
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+    Deno.removeSignalListener("SIGTERM", stop);
+  }
+  return 0;
+}
 
 async function run(cli: CliOptions): Promise<number> {
+  if (cli.monitor) return await monitor();
   const settings = await loadSettings(cli);
   if (cli.checkConfig) {
     console.log(summarizeSettings(settings, { store: cli.store }));
     return 0;
   }
-  console.error("portsyncd: the daemon loop is not part of this build yet");
-  return 1;
+  const log = createLogger(settings.config.log.level);
+  return await runDaemon(settings, { store: cli.store, log });
 }
 
 async function main(args: string[]): Promise<number> {
@@ -38,6 +58,10 @@ async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const problem of error.problems) console.error(problem);
+      return 1;
+    }
+    if (error instanceof StoreError || error instanceof SyscallError) {
+      console.error(`portsyncd: ${error.message}`);
       return 1;
     }
     throw error;

@@ -1,0 +1,313 @@
+/**
+ * The port sync engine: turns drained batches of link notices into STATE_DB
+ * writes (one round trip per batch), publishes the port configuration at
+ * start-up, reconciles STATE_DB with a full dump after an overflow or a
+ * reconnect, and publishes PortInitDone once every configured port is up in
+ * the kernel and in APPL_DB. Decisions come from the pure `decide.ts`.
+ * @module
+ */
+
+import type { LinkEvent, NetlinkNotice } from "../netlink/types.ts";
+import type { Database, Fields, Store, StoreOp } from "../store/types.ts";
+import { ProducerStateTable } from "../store/producer_state_table.ts";
+import type { Logger } from "../log/mod.ts";
+import {
+  coalesce,
+  ignoreReason,
+  planReconcile,
+  planWrites,
+  PORT_PREFIX,
+  type StateWrite,
+} from "./decide.ts";
+import {
+  checkWarmStart,
+  PORT_TABLE,
+  publishPortConfig,
+  readPortConfig,
+  type WarmStart,
+} from "./startup.ts";
+import { newCounters, type SyncCounters } from "./stats.ts";
+
+/** What the engine needs from the kernel side: dump requests. */
+export interface DumpRequester {
+  /** Requests a full link dump; returns its sequence number. */
+  requestDump(): number;
+}
+
+/** Options of {@linkcode PortSync}. */
+export interface PortSyncOptions {
+  /** Where dumps are requested (the link socket). */
+  links: DumpRequester;
+  /** Logger. */
+  log: Logger;
+  /** Most writes per round trip. */
+  maxBatch?: number;
+  /** Counters to count into (fresh ones by default). */
+  counters?: SyncCounters;
+}
+
+/** The outcome of {@linkcode PortSync.start}. */
+export interface StartInfo extends WarmStart {
+  /** Ports configured in CONFIG_DB. */
+  configured: number;
+}
+
+/** Keeps APPL_DB and STATE_DB true to the kernel's ports. */
+export class PortSync {
+  /** Counters, updated as things happen. */
+  readonly counters: SyncCounters;
+  readonly #appl: Database;
+  readonly #config: Database;
+  readonly #state: Database;
+  readonly #producer: ProducerStateTable;
+  readonly #links: DumpRequester;
+  readonly #log: Logger;
+  readonly #maxBatch: number;
+  /** The kernel's port links as last heard. */
+  readonly #kernel = new Map<string, LinkEvent>();
+  /** Owned fields as last written to (or read from) STATE_DB. */
+  readonly #written = new Map<string, Fields>();
+  /** Ports with a link that are not in APPL_DB yet. */
+  readonly #awaitingAppl = new Set<string>();
+  /** Configured ports not yet seen; null once PortInitDone is out (or warm). */
+  #pendingInit: Set<string> | null = null;
+  #dumpSeq: number | null = null;
+  #dumpAgain = false;
+
+  /** Creates the engine over a store with APPL_DB, CONFIG_DB and STATE_DB. */
+  constructor(store: Store, options: PortSyncOptions) {
+    this.#appl = store.db("APPL_DB");
+    this.#config = store.db("CONFIG_DB");
+    this.#state = store.db("STATE_DB");
+    this.#producer = new ProducerStateTable(this.#appl, PORT_TABLE);
+    this.#links = options.links;
+    this.#log = options.log;
+    this.#maxBatch = options.maxBatch ?? 4096;
+    this.counters = options.counters ?? newCounters();
+  }
+
+  /** Ports with a link that wait for their APPL_DB entry. */
+  get awaitingAppl(): number {
+    return this.#awaitingAppl.size;
+  }
+
+  /** True once PortInitDone was published (never on a warm start). */
+  get initDone(): boolean {
+    return this.#pendingInit === null;
+  }
+
+  /** True while a requested dump has not completed. */
+  get dumping(): boolean {
+    return this.#dumpSeq !== null;
+  }
+
+  /**
+   * Start-up after the link socket is open (subscribed): warm-start check,
+   * dump request, then on a cold start the port configuration and
+   * PortConfigDone to APPL_DB.
+   */
+  async start(): Promise<StartInfo> {
+    const warm = await checkWarmStart(this.#state);
+    this.requestResync("start-up");
+    const ports = await readPortConfig(this.#config);
+    if (!warm.warm) {
+      const skipped = await publishPortConfig(this.#producer, ports);
+      for (const port of skipped) {
+        this.#log.warn("CONFIG_DB port has no fields; not published", { port });
+      }
+      this.#pendingInit = new Set(ports.keys());
+    }
+    this.#log.info(warm.warm ? "warm start" : "cold start", {
+      restore_count: warm.restoreCount,
+      ports: ports.size,
+    });
+    await this.#maybePublishInitDone();
+    return { ...warm, configured: ports.size };
+  }
+
+  /**
+   * Requests a full dump, after which STATE_DB is reconciled with it. While
+   * a dump runs, the request is remembered and made when it completes.
+   */
+  requestResync(reason: string): void {
+    this.#written.clear();
+    if (this.#dumpSeq !== null) {
+      this.#dumpAgain = true;
+      return;
+    }
+    this.#dumpSeq = this.#links.requestDump();
+    this.#log.info("requesting link dump", { reason, seq: this.#dumpSeq });
+  }
+
+  /** Applies one drained batch of notices, in arrival order. */
+  async handle(notices: NetlinkNotice[]): Promise<void> {
+    const events: LinkEvent[] = [];
+    let dumpDone = false;
+    let overflow = false;
+    for (const notice of notices) {
+      if (notice.kind === "link") {
+        events.push(notice.event);
+      } else if (notice.kind === "dump_done") {
+        if (notice.seq === this.#dumpSeq) dumpDone = true;
+      } else if (notice.kind === "overflow") {
+        overflow = true;
+      } else {
+        this.#netlinkError(notice);
+      }
+    }
+    this.counters.batches++;
+    this.counters.linkMessages += events.length;
+    if (events.length > 0) await this.#applyEvents(events);
+    if (dumpDone) await this.#dumpCompleted();
+    if (overflow) {
+      this.counters.overflows++;
+      this.#log.warn("netlink overflow: the kernel dropped link messages");
+      this.requestResync("overflow");
+    }
+    await this.#maybePublishInitDone();
+  }
+
+  /** Re-checks ports waiting for APPL_DB and writes those now present. */
+  async recheckAppl(): Promise<void> {
+    const waiting = [...this.#awaitingAppl].filter((p) => this.#kernel.has(p));
+    this.#awaitingAppl.clear();
+    if (waiting.length === 0) return;
+    const changes = waiting.map((port) => ({
+      port,
+      deleted: false,
+      link: this.#kernel.get(port)!,
+    }));
+    const inAppl = await this.#applPorts(waiting);
+    const plan = planWrites(changes, { inAppl, written: this.#written });
+    await this.#write(plan.writes);
+    this.#afterPlan(plan.seen, plan.notInAppl, { quiet: true });
+    await this.#maybePublishInitDone();
+  }
+
+  async #applyEvents(events: LinkEvent[]): Promise<void> {
+    let ignored = 0;
+    for (const event of events) if (ignoreReason(event) !== null) ignored++;
+    this.counters.ignoredMessages += ignored;
+    const changes = coalesce(events);
+    if (changes.size === 0) return;
+    for (const change of changes.values()) {
+      if (change.link === null) this.#kernel.delete(change.port);
+      else this.#kernel.set(change.port, change.link);
+    }
+    const inAppl = await this.#applPorts([...changes.keys()]);
+    const plan = planWrites(changes.values(), {
+      inAppl,
+      written: this.#written,
+    });
+    await this.#write(plan.writes);
+    for (const change of changes.values()) {
+      if (change.link === null) this.#awaitingAppl.delete(change.port);
+    }
+    this.#afterPlan(plan.seen, plan.notInAppl, { quiet: false });
+  }
+
+  #afterPlan(
+    seen: string[],
+    notInAppl: string[],
+    options: { quiet: boolean },
+  ): void {
+    for (const port of seen) {
+      this.#pendingInit?.delete(port);
+      this.#awaitingAppl.delete(port);
+    }
+    this.counters.notInAppl += notInAppl.length;
+    for (const port of notInAppl) {
+      if (!options.quiet && !this.#awaitingAppl.has(port)) {
+        this.#log.info("port not in APPL_DB yet; STATE_DB not written", {
+          port,
+        });
+      }
+      this.#awaitingAppl.add(port);
+    }
+  }
+
+  async #dumpCompleted(): Promise<void> {
+    this.#dumpSeq = null;
+    await this.#reconcile();
+    if (this.#dumpAgain) {
+      this.#dumpAgain = false;
+      this.requestResync("changes during the previous dump");
+    }
+  }
+
+  async #reconcile(): Promise<void> {
+    const prefix = PORT_TABLE + this.#state.separator;
+    const keys = await this.#state.scan(`${prefix}${PORT_PREFIX}*`);
+    const values = await this.#state.batch(
+      keys.map((key) => ({ op: "hgetall", key }) as const),
+    ) as Fields[];
+    const state = new Map<string, Fields>();
+    keys.forEach((key, index) =>
+      state.set(key.slice(prefix.length), values[index])
+    );
+    const inAppl = await this.#applPorts([...this.#kernel.keys()]);
+    this.#written.clear();
+    for (const [port, fields] of state) this.#written.set(port, fields);
+    const writes = planReconcile({ links: this.#kernel, inAppl, state });
+    await this.#write(writes);
+    this.counters.reconciles++;
+    this.#log.info("reconciled STATE_DB with the kernel", {
+      ports: this.#kernel.size,
+      writes: writes.length,
+    });
+  }
+
+  #netlinkError(notice: { seq: number; errno: number; name: string }): void {
+    this.counters.netlinkErrors++;
+    this.#log.warn("netlink error reply", {
+      seq: notice.seq,
+      errno: notice.name,
+    });
+    if (notice.seq === this.#dumpSeq) {
+      this.#dumpSeq = null;
+      this.requestResync(`dump failed with ${notice.name}`);
+    }
+  }
+
+  async #applPorts(ports: string[]): Promise<Set<string>> {
+    if (ports.length === 0) return new Set();
+    const sep = this.#appl.separator;
+    const replies = await this.#appl.batch(
+      ports.map((port) => ({
+        op: "exists",
+        key: `${PORT_TABLE}${sep}${port}`,
+      })),
+    );
+    return new Set(ports.filter((_, index) => replies[index] === true));
+  }
+
+  async #write(writes: StateWrite[]): Promise<void> {
+    const sep = this.#state.separator;
+    for (let start = 0; start < writes.length; start += this.#maxBatch) {
+      const chunk = writes.slice(start, start + this.#maxBatch);
+      const ops: StoreOp[] = chunk.map((write) => {
+        const key = `${PORT_TABLE}${sep}${write.port}`;
+        return write.kind === "del"
+          ? { op: "del", key }
+          : { op: "hset", key, fields: write.fields };
+      });
+      await this.#state.batch(ops);
+      for (const write of chunk) {
+        if (write.kind === "del") {
+          this.#written.delete(write.port);
+          this.counters.stateDeletes++;
+        } else {
+          this.#written.set(write.port, write.fields);
+          this.counters.stateWrites++;
+        }
+      }
+    }
+  }
+
+  async #maybePublishInitDone(): Promise<void> {
+    if (this.#pendingInit === null || this.#pendingInit.size > 0) return;
+    await this.#producer.set("PortInitDone", { lanes: "0" });
+    this.#pendingInit = null;
+    this.#log.info("every configured port seen; PortInitDone published");
+  }
+}
