@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+import { formatLinkEvent, runMonitor } from "../../src/netlink/mod.ts";
+import { createNetns, netnsSkipReason } from "../helpers/netns.ts";
+
+const SKIP = netnsSkipReason();
+const ignore = SKIP !== null;
+
+const FIELDS = [
+  "type",
+  "name",
+  "ifindex",
+  "flags",
+  "admin",
+  "oper",
+  "mtu",
+  "master",
+  "kind",
+  "operstate",
+  "address",
+];
+
+/** Collects lines and lets a test wait until they satisfy a condition. */
+class Lines {
+  readonly lines: string[] = [];
+  #waiters: (() => void)[] = [];
+
+  write = (line: string): void => {
+    this.lines.push(line);
+    for (const wake of this.#waiters.splice(0)) wake();
+  };
+
+  async until(
+    done: (lines: readonly string[]) => boolean,
+    timeoutMs = 5000,
+  ): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done(this.lines)) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new Error(`timed out; lines: ${this.lines.join("\n")}`);
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        timer = setTimeout(resolve, remaining);
+      });
+      clearTimeout(timer);
+    }
+  }
+}
+
+function parsed(lines: readonly string[]): Record<string, unknown>[] {
+  return lines.map((line) => JSON.parse(line));
+}
+
+Deno.test("formatLinkEvent prints exactly the LinkEvent fields in order", () => {
+  const line = formatLinkEvent({
+    address: null,
+    operstate: "up",
+    kind: null,
+    master: 3,
+    mtu: 1500,
+    oper: "up",
+    admin: "up",
+    flags: 65,
+    ifindex: 2,
+    name: "Ethernet0",
+    type: "newlink",
+  });
+  assert.deepEqual(Object.keys(JSON.parse(line)), FIELDS);
+});
+
+Deno.test({
+  name: "monitor: dumps all links, then prints live events until aborted",
+  ignore,
+  async fn() {
+    const ns = await createNetns();
+    const controller = new AbortController();
+    const out = new Lines();
+    const diagnostics = new Lines();
+    let running: Promise<void> | null = null;
+    try {
+      await ns.ip(
+        "link",
+        "add",
+        "Ethernet0",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "Ethernet4",
+      );
+      running = runMonitor({
+        netns: ns.name,
+        signal: controller.signal,
+        write: out.write,
+        writeDiagnostic: diagnostics.write,
+      });
+      await out.until((lines) =>
+        ["lo", "Ethernet0", "Ethernet4"].every((name) =>
+          parsed(lines).some((line) => line.name === name)
+        )
+      );
+      for (const line of parsed(out.lines)) {
+        assert.deepEqual(Object.keys(line), FIELDS);
+      }
+      await ns.ip("link", "set", "Ethernet0", "up", "mtu", "9000");
+      await out.until((lines) =>
+        parsed(lines).some((line) =>
+          line.name === "Ethernet0" && line.admin === "up" && line.mtu === 9000
+        )
+      );
+      controller.abort();
+      await running;
+      running = null;
+      assert.deepEqual(diagnostics.lines, []);
+    } finally {
+      controller.abort();
+      await running;
+      await ns.destroy();
+    }
+  },
+});
+
+Deno.test({
+  name: "monitor: overflow is reported and followed by a fresh dump",
+  ignore,
+  async fn() {
+    const ns = await createNetns();
+    const controller = new AbortController();
+    const out = new Lines();
+    const diagnostics = new Lines();
+    let running: Promise<void> | null = null;
+    try {
+      await ns.ip(
+        "link",
+        "add",
+        "Ethernet0",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "Ethernet4",
+      );
+      running = runMonitor({
+        netns: ns.name,
+        signal: controller.signal,
+        receiveBufferBytes: 4096,
+        write: out.write,
+        writeDiagnostic: diagnostics.write,
+      });
+      await out.until((lines) =>
+        parsed(lines).some((line) => line.name === "Ethernet4")
+      );
+      const lines: string[] = [];
+      for (let i = 0; i < 2000; i++) {
+        lines.push("link set Ethernet0 up", "link set Ethernet0 down");
+      }
+      lines.push("link set Ethernet0 mtu 9000");
+      await ns.ipBatch(lines);
+      await diagnostics.until((lines) =>
+        lines.includes(JSON.stringify({ type: "overflow" }))
+      );
+      // lo never changes, so every lo line after the first comes from a
+      // re-dump; the last Ethernet0 line must show the final state.
+      await out.until((lines) => {
+        const all = parsed(lines);
+        const ethernet0 = all.filter((line) => line.name === "Ethernet0");
+        return all.filter((line) => line.name === "lo").length >= 2 &&
+          ethernet0.at(-1)?.mtu === 9000 && ethernet0.at(-1)?.admin === "down";
+      });
+      controller.abort();
+      await running;
+      running = null;
+    } finally {
+      controller.abort();
+      await running;
+      await ns.destroy();
+    }
+  },
+});
