@@ -39,7 +39,7 @@ export interface RedisConnectionOptions {
   host: string;
   /** TCP port. */
   port: number;
-  /** Bound on queued commands; beyond it requests reject. */
+  /** Bound on queued write commands; beyond it writes reject. */
   maxPending: number;
   /** Reconnect backoff: first delay and ceiling, in ms (jittered). */
   backoff: { initialMs: number; maxMs: number };
@@ -53,9 +53,13 @@ export interface RedisConnectionOptions {
 
 interface Pending {
   commands: string[][];
+  writes: number;
   resolve(outcomes: Outcome[]): void;
   reject(error: Error): void;
 }
+
+/** Commands that only read: they wait in the queue but do not count. */
+const READS = new Set(["HGETALL", "HGET", "EXISTS", "SCAN"]);
 
 /** Most commands pipelined in one wave (a larger request still goes whole). */
 const MAX_WAVE_COMMANDS = 10_000;
@@ -70,6 +74,7 @@ export class RedisConnection {
   readonly #scripts = new Map<string, string>();
   readonly #loaded = new Set<string>();
   #pendingCommands = 0;
+  #pendingWrites = 0;
   #pumpScheduled = false;
   #pumping = false;
   #everReady = false;
@@ -117,7 +122,9 @@ export class RedisConnection {
 
   /**
    * Queues commands to be pipelined together; resolves with one outcome
-   * each once all have a reply from the server.
+   * each once all have a reply from the server. Rejects with
+   * `StoreBacklogError` when the write commands would exceed the bound
+   * (reads are never refused).
    */
   request(commands: string[][]): Promise<Outcome[]> {
     if (this.#closing) {
@@ -126,16 +133,18 @@ export class RedisConnection {
       );
     }
     const { maxPending } = this.#options;
-    if (this.#pendingCommands + commands.length > maxPending) {
+    const writes = commands.filter((args) => !READS.has(args[0])).length;
+    if (writes > 0 && this.#pendingWrites + writes > maxPending) {
       return Promise.reject(
         new StoreBacklogError(
-          `${this.#describe()}: ${this.#pendingCommands} commands pending, over the bound of ${maxPending} (maxPendingWrites)`,
+          `${this.#describe()}: ${this.#pendingWrites} writes pending, over the bound of ${maxPending} (maxPendingWrites)`,
         ),
       );
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ commands, resolve, reject });
+      this.#queue.push({ commands, writes, resolve, reject });
       this.#pendingCommands += commands.length;
+      this.#pendingWrites += writes;
       this.#schedulePump();
     });
   }
@@ -154,6 +163,7 @@ export class RedisConnection {
     if (this.#queue.length > 0) await this.#waitDrained(timeoutMs);
     const left = this.#queue.splice(0);
     this.#pendingCommands = 0;
+    this.#pendingWrites = 0;
     for (const entry of left) {
       entry.reject(
         new StoreError(
@@ -285,6 +295,7 @@ export class RedisConnection {
     const settled = this.#queue.splice(0, done);
     for (let i = 0; i < settled.length; i++) {
       this.#pendingCommands -= settled[i].commands.length;
+      this.#pendingWrites -= settled[i].writes;
       settled[i].resolve(results[i].map(toOutcome));
     }
     return done > 0 || repaired;

@@ -30,7 +30,11 @@ export type { StoreLogger, StoreLogLevel } from "./redis_connection.ts";
 export interface RedisStoreOptions {
   /** Databases to connect (default: every database in the config). */
   databases?: string[];
-  /** Bound on commands queued per database, default 100000. */
+  /**
+   * Bound on write commands queued and unanswered per database (HSET, DEL,
+   * PUBLISH, EVALSHA; a batch counts each), default 100000. Beyond it new
+   * writes reject with `StoreBacklogError`; reads still queue.
+   */
   maxPendingWrites?: number;
   /** Reconnect backoff in ms (jittered), default 50 → 2000. */
   backoff?: { initialMs: number; maxMs: number };
