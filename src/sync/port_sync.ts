@@ -64,7 +64,9 @@ export class PortSync {
   readonly #log: Logger;
   readonly #maxBatch: number;
   /** The kernel's port links as last heard. */
-  readonly #kernel = new Map<string, LinkEvent>();
+  #kernel = new Map<string, LinkEvent>();
+  /** Port links heard since the running dump was requested (null: no dump). */
+  #dumpView: Map<string, LinkEvent> | null = null;
   /** Owned fields as last written to (or read from) STATE_DB. */
   readonly #written = new Map<string, Fields>();
   /** Ports with a link that are not in APPL_DB yet. */
@@ -136,6 +138,7 @@ export class PortSync {
       return;
     }
     this.#dumpSeq = this.#links.requestDump();
+    this.#dumpView = new Map();
     this.#log.info("requesting link dump", { reason, seq: this.#dumpSeq });
   }
 
@@ -190,9 +193,11 @@ export class PortSync {
     this.counters.ignoredMessages += ignored;
     const changes = coalesce(events);
     if (changes.size === 0) return;
-    for (const change of changes.values()) {
-      if (change.link === null) this.#kernel.delete(change.port);
-      else this.#kernel.set(change.port, change.link);
+    for (const view of [this.#kernel, this.#dumpView]) {
+      for (const change of changes.values()) {
+        if (change.link === null) view?.delete(change.port);
+        else view?.set(change.port, change.link);
+      }
     }
     const inAppl = await this.#applPorts([...changes.keys()]);
     const plan = planWrites(changes.values(), {
@@ -227,6 +232,13 @@ export class PortSync {
   }
 
   async #dumpCompleted(): Promise<void> {
+    // What the dump (and the messages since its request) named is exactly
+    // what the kernel has: ports missing from it were lost DELLINKs.
+    this.#kernel = this.#dumpView ?? this.#kernel;
+    for (const port of this.#awaitingAppl) {
+      if (!this.#kernel.has(port)) this.#awaitingAppl.delete(port);
+    }
+    this.#dumpView = null;
     this.#dumpSeq = null;
     await this.#reconcile();
     if (this.#dumpAgain) {
@@ -248,6 +260,9 @@ export class PortSync {
     const inAppl = await this.#applPorts([...this.#kernel.keys()]);
     this.#written.clear();
     for (const [port, fields] of state) this.#written.set(port, fields);
+    for (const port of this.#kernel.keys()) {
+      if (!inAppl.has(port)) this.#awaitingAppl.add(port);
+    }
     const writes = planReconcile({ links: this.#kernel, inAppl, state });
     await this.#write(writes);
     this.counters.reconciles++;
@@ -265,6 +280,7 @@ export class PortSync {
     });
     if (notice.seq === this.#dumpSeq) {
       this.#dumpSeq = null;
+      this.#dumpView = null;
       this.requestResync(`dump failed with ${notice.name}`);
     }
   }
