@@ -22,6 +22,20 @@ const TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xffff;
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 const ENCODER = new TextEncoder();
 
+/** Longest value decoded by the plain-ASCII fast path (interface names are < 16). */
+const ASCII_FAST_PATH_LIMIT = 64;
+
+/** `bytes` as a string when short and plain ASCII, else null (use TextDecoder). */
+function asciiString(bytes: Uint8Array): string | null {
+  if (bytes.length > ASCII_FAST_PATH_LIMIT) return null;
+  let text = "";
+  for (const byte of bytes) {
+    if (byte >= 0x80) return null;
+    text += String.fromCharCode(byte);
+  }
+  return text;
+}
+
 /** Options of {@linkcode AttributeDecoder}. */
 export interface AttributeDecoderOptions {
   /** Offset of `bytes` in the enclosing buffer, used in error offsets. */
@@ -142,6 +156,8 @@ export class AttributeDecoder {
     const value = this.bytes();
     const nul = value.indexOf(0);
     const text = nul === -1 ? value : value.subarray(0, nul);
+    const ascii = asciiString(text);
+    if (ascii !== null) return ascii;
     try {
       return UTF8.decode(text);
     } catch {

@@ -155,10 +155,16 @@ function operstateName(value: number): string {
   return OPERSTATE_NAMES[value] ?? "unknown";
 }
 
+const HEX: readonly string[] = Array.from(
+  { length: 256 },
+  (_, byte) => byte.toString(16).padStart(2, "0"),
+);
+
 function formatAddress(bytes: Uint8Array): string | null {
   if (bytes.length === 0) return null;
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0"))
-    .join(":");
+  let text = HEX[bytes[0]];
+  for (let i = 1; i < bytes.length; i++) text += ":" + HEX[bytes[i]];
+  return text;
 }
 
 function decodeKind(info: AttributeDecoder): string | null {
