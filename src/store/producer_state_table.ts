@@ -38,9 +38,7 @@ while i <= #ARGV do
     i = i + 2
   else
     local n = tonumber(ARGV[i + 2])
-    for j = 0, n - 1 do
-      redis.call('HSET', ARGV[2] .. key, ARGV[i + 3 + 2 * j], ARGV[i + 4 + 2 * j])
-    end
+    redis.call('HSET', ARGV[2] .. key, unpack(ARGV, i + 3, i + 2 + 2 * n))
     i = i + 3 + 2 * n
   end
 end
