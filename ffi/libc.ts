@@ -10,8 +10,10 @@
  */
 
 import { SyscallError } from "./errno.ts";
+import { O_CLOEXEC, O_RDONLY, POLLIN } from "./constants.ts";
 
-const SYMBOLS = {
+/** The libc symbols portsyncd binds (`*_nonblocking` run on a worker thread). */
+export const LIBC_SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
@@ -52,9 +54,9 @@ const SYMBOLS = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The raw symbol table of the opened library (for benches and tools). */
-export type LibcSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+export type LibcSymbols = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"];
 
-let library: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
+let library: Deno.DynamicLibrary<typeof LIBC_SYMBOLS> | null = null;
 
 /**
  * The raw libc symbols, opening `libc.so.6` on first use. Prefer the checked
@@ -68,7 +70,7 @@ let library: Deno.DynamicLibrary<typeof SYMBOLS> | null = null;
  */
 export function libc(): LibcSymbols {
   if (library === null) {
-    library = Deno.dlopen("libc.so.6", SYMBOLS);
+    library = Deno.dlopen("libc.so.6", LIBC_SYMBOLS);
   }
   return library.symbols;
 }
@@ -373,40 +375,3 @@ export function openPath(
   const bytes = new TextEncoder().encode(`${path}\0`);
   return check("open", libc().open(bytes, flags));
 }
-
-/** `AF_UNIX`. */
-export const AF_UNIX = 1;
-/** `AF_NETLINK`. */
-export const AF_NETLINK = 16;
-/** `SOCK_DGRAM`. */
-export const SOCK_DGRAM = 2;
-/** `SOCK_RAW`. */
-export const SOCK_RAW = 3;
-/** `SOCK_NONBLOCK` (or into the socket type). */
-export const SOCK_NONBLOCK = 0o4000;
-/** `SOCK_CLOEXEC` (or into the socket type). */
-export const SOCK_CLOEXEC = 0o2000000;
-/** `SOL_SOCKET`. */
-export const SOL_SOCKET = 1;
-/** `SOL_NETLINK`. */
-export const SOL_NETLINK = 270;
-/** `SO_SNDBUF`. */
-export const SO_SNDBUF = 7;
-/** `SO_RCVBUF`. */
-export const SO_RCVBUF = 8;
-/** `SO_RCVBUFFORCE` (needs `CAP_NET_ADMIN`). */
-export const SO_RCVBUFFORCE = 33;
-/** `MSG_TRUNC`. */
-export const MSG_TRUNC = 0x20;
-/** `MSG_DONTWAIT`. */
-export const MSG_DONTWAIT = 0x40;
-/** `POLLIN`. */
-export const POLLIN = 0x1;
-/** `POLLERR`. */
-export const POLLERR = 0x8;
-/** `O_RDONLY`. */
-export const O_RDONLY = 0;
-/** `O_CLOEXEC`. */
-export const O_CLOEXEC = 0o2000000;
-/** `CLONE_NEWNET`, the namespace type for {@linkcode setns}. */
-export const CLONE_NEWNET = 0x40000000;

@@ -5,4 +5,5 @@
  */
 
 export * from "./errno.ts";
+export * from "./constants.ts";
 export * from "./libc.ts";

@@ -28,7 +28,11 @@ const DEFAULT_OUTPUT = new URL(
 
 /** One captured message as stored in the fixture file. */
 export interface CapturedMessage {
-  /** What produced it, e.g. `dump` or `ip link set Ethernet0 up`. */
+  /**
+   * What produced it, e.g. `dump` or `ip link set Ethernet0 up`: the last
+   * action run before it arrived (late notifications of one step can carry
+   * the next step's label).
+   */
   label: string;
   /** The whole message (nlmsghdr included) as lowercase hex. */
   hex: string;

@@ -41,7 +41,8 @@ export interface CreateNetnsOptions {
 
 /**
  * Why namespace tests cannot run here (not root, no `ip`, missing
- * permissions), or null when they can. Use it as `ignore:`.
+ * permissions: sys, run, ffi, read), or null when they can. Use it as
+ * `ignore:`.
  *
  * @example
  * ```ts ignore
@@ -54,6 +55,11 @@ export function netnsSkipReason(): string | null {
     if (Deno.uid() !== 0) return "needs root to create network namespaces";
   } catch {
     return "needs --allow-sys to check for root";
+  }
+  for (const name of ["run", "ffi", "read"] as const) {
+    if (Deno.permissions.querySync({ name }).state !== "granted") {
+      return `needs --allow-${name}`;
+    }
   }
   if (findIp() === null) return "the `ip` command (iproute2) is missing";
   return null;

@@ -31,13 +31,17 @@ class Lines {
 
   async until(
     done: (lines: readonly string[]) => boolean,
-    timeoutMs = 5000,
+    timeoutMs = 15_000,
   ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!done(this.lines)) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        throw new Error(`timed out; lines: ${this.lines.join("\n")}`);
+        throw new Error(
+          `timed out after ${timeoutMs} ms; last lines: ${
+            this.lines.slice(-20).join("\n")
+          }`,
+        );
       }
       let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {

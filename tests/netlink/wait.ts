@@ -8,7 +8,7 @@ import type { LinkSocket, NetlinkNotice } from "../../src/netlink/mod.ts";
 
 /** Options of {@linkcode receiveUntil}. */
 export interface ReceiveUntilOptions {
-  /** Overall deadline in milliseconds; defaults to 5000. */
+  /** Overall deadline in milliseconds; defaults to 15000. */
   timeoutMs?: number;
 }
 
@@ -21,13 +21,15 @@ export async function receiveUntil(
   done: (notices: readonly NetlinkNotice[]) => boolean,
   options: ReceiveUntilOptions = {},
 ): Promise<NetlinkNotice[]> {
-  const deadline = Date.now() + (options.timeoutMs ?? 5000);
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   const seen: NetlinkNotice[] = [];
   while (!done(seen)) {
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
       throw new Error(
-        `condition not met before the deadline; saw ${JSON.stringify(seen)}`,
+        `condition not met within the deadline; last notices: ${
+          JSON.stringify(seen.slice(-20))
+        }`,
       );
     }
     const controller = new AbortController();

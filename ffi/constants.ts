@@ -1,0 +1,41 @@
+/**
+ * Linux (x86_64/aarch64) constants for the calls in `libc.ts`.
+ * @module
+ */
+
+/** `AF_UNIX`. */
+export const AF_UNIX = 1;
+/** `AF_NETLINK`. */
+export const AF_NETLINK = 16;
+/** `SOCK_DGRAM`. */
+export const SOCK_DGRAM = 2;
+/** `SOCK_RAW`. */
+export const SOCK_RAW = 3;
+/** `SOCK_NONBLOCK` (or into the socket type). */
+export const SOCK_NONBLOCK = 0o4000;
+/** `SOCK_CLOEXEC` (or into the socket type). */
+export const SOCK_CLOEXEC = 0o2000000;
+/** `SOL_SOCKET`. */
+export const SOL_SOCKET = 1;
+/** `SOL_NETLINK`. */
+export const SOL_NETLINK = 270;
+/** `SO_SNDBUF`. */
+export const SO_SNDBUF = 7;
+/** `SO_RCVBUF`. */
+export const SO_RCVBUF = 8;
+/** `SO_RCVBUFFORCE` (needs `CAP_NET_ADMIN`). */
+export const SO_RCVBUFFORCE = 33;
+/** `MSG_TRUNC`. */
+export const MSG_TRUNC = 0x20;
+/** `MSG_DONTWAIT`. */
+export const MSG_DONTWAIT = 0x40;
+/** `POLLIN`. */
+export const POLLIN = 0x1;
+/** `POLLERR`. */
+export const POLLERR = 0x8;
+/** `O_RDONLY`. */
+export const O_RDONLY = 0;
+/** `O_CLOEXEC`. */
+export const O_CLOEXEC = 0o2000000;
+/** `CLONE_NEWNET`, the namespace type for {@linkcode setns}. */
+export const CLONE_NEWNET = 0x40000000;
