@@ -204,6 +204,13 @@ export class PortSync {
       inAppl,
       written: this.#written,
     });
+    if (this.#log.enabled("debug")) {
+      this.#log.debug("link batch", {
+        messages: events.length,
+        ports: changes.size,
+        writes: plan.writes.length,
+      });
+    }
     await this.#write(plan.writes);
     for (const change of changes.values()) {
       if (change.link === null) this.#awaitingAppl.delete(change.port);

@@ -1,0 +1,147 @@
+/**
+ * Runs the real `portsyncd` (main.ts) as a child process for integration
+ * tests, collects its log lines and waits on them or on any condition with a
+ * deadline (never a fixed sleep).
+ * @module
+ */
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** Options of {@linkcode startDaemon}. */
+export interface StartDaemonOptions {
+  /** TOML written to a temp config file. */
+  config?: string;
+  /** database_config.json path. */
+  dbConfigPath: string;
+  /** Extra command-line arguments. */
+  args?: string[];
+}
+
+/** A running daemon. */
+export interface DaemonProcess {
+  /** Log lines so far (stderr). */
+  readonly lines: string[];
+  /** Resolves with the first log line matching, after `from` lines. */
+  waitForLog(
+    pattern: RegExp,
+    options?: { timeoutMs?: number; from?: number },
+  ): Promise<string>;
+  /** Sends a signal and resolves with the exit code and how long it took. */
+  stop(signal?: Deno.Signal): Promise<{ code: number; ms: number }>;
+  /** Exit status once it ended. */
+  readonly status: Promise<Deno.CommandStatus>;
+}
+
+/**
+ * Polls `check` (every ~20 ms) until it returns a truthy value; rejects with
+ * `what` and the last value when the deadline passes.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T> | T,
+  options: { timeoutMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  let last: T;
+  while (true) {
+    last = await check();
+    if (last) return last;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for ${what}; last: ${JSON.stringify(last)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Starts `portsyncd` with a temp config file; stop it in a `finally`. */
+export async function startDaemon(
+  options: StartDaemonOptions,
+): Promise<DaemonProcess> {
+  const dir = await Deno.makeTempDir({ prefix: "portsyncd-daemon-" });
+  const configPath = `${dir}/portsyncd.conf`;
+  await Deno.writeTextFile(configPath, options.config ?? "");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      MAIN,
+      "--config",
+      configPath,
+      "--db-config",
+      options.dbConfigPath,
+      ...(options.args ?? []),
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const lines: string[] = [];
+  const readers = new Set<() => void>();
+  const pump = (async () => {
+    const decoder = new TextDecoderStream();
+    let rest = "";
+    for await (const chunk of child.stderr.pipeThrough(decoder)) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop()!;
+      lines.push(...parts);
+      for (const wake of readers) wake();
+    }
+    if (rest !== "") lines.push(rest);
+    for (const wake of readers) wake();
+  })();
+  const status = child.status.then(async (result) => {
+    await pump;
+    await Deno.remove(dir, { recursive: true });
+    return result;
+  });
+  let exited = false;
+  status.then(() => exited = true);
+
+  async function waitForLog(
+    pattern: RegExp,
+    wait: { timeoutMs?: number; from?: number } = {},
+  ): Promise<string> {
+    const deadline = Date.now() + (wait.timeoutMs ?? 15_000);
+    let index = wait.from ?? 0;
+    while (true) {
+      for (; index < lines.length; index++) {
+        if (pattern.test(lines[index])) return lines[index];
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || exited) {
+        throw new Error(
+          `no log line matching ${pattern}; log:\n${lines.join("\n")}`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(remaining, 200));
+        function done(): void {
+          clearTimeout(timer);
+          readers.delete(done);
+          resolve();
+        }
+        readers.add(done);
+      });
+    }
+  }
+
+  async function stop(
+    signal: Deno.Signal = "SIGTERM",
+  ): Promise<{ code: number; ms: number }> {
+    const started = performance.now();
+    if (!exited) {
+      try {
+        child.kill(signal);
+      } catch {
+        // Already gone.
+      }
+    }
+    const result = await status;
+    return { code: result.code, ms: performance.now() - started };
+  }
+
+  return { lines, waitForLog, stop, status };
+}
