@@ -17,8 +17,11 @@ export const SHUTDOWN_DEADLINE_MS = 1800;
 
 /** Options of {@linkcode runDaemon}. */
 export interface DaemonOptions {
-  /** Store backend. */
-  store: "redis" | "memory";
+  /**
+   * Store backend to open, or an open store to use (the caller keeps it:
+   * the daemon does not close a store it did not open).
+   */
+  store: "redis" | "memory" | Store;
   /** Logger. */
   log: Logger;
   /** Stops the daemon (default: SIGTERM and SIGINT). */
@@ -45,6 +48,7 @@ async function connectStore(
   settings: Settings,
   options: DaemonOptions,
 ): Promise<Store> {
+  if (typeof options.store === "object") return options.store;
   const { store: storeConfig } = settings.config;
   const log = options.log;
   return await openStore(options.store, settings.dbConfig, {
@@ -135,7 +139,7 @@ export async function runDaemon(
   } finally {
     signals?.dispose();
     socket?.close();
-    if (outcome === "done") {
+    if (outcome === "done" && typeof options.store !== "object") {
       outcome = await Promise.race([
         store.close().then(() => "done" as const),
         deadline.late,
