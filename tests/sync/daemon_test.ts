@@ -143,11 +143,8 @@ Deno.test({
   ignore: RIG_SKIP !== null,
   fn: () =>
     withRig(async (rig) => {
-      const daemon = await rig.start();
-      await daemon.waitForLog(/reconciled STATE_DB/);
-      await rig.consume();
+      const daemon = await rig.startReady();
       await rig.state.hset("PORT_TABLE|Ethernet4", { speed: "40000" });
-      await daemon.waitForLog(/PortInitDone published/);
       await rig.ns.ipBatch(stormLines(4000, 7));
       const kernel = await waitForConvergence(rig);
       assert.equal(kernel.size, 5);
@@ -164,10 +161,7 @@ Deno.test({
   ignore: RIG_SKIP !== null,
   fn: () =>
     withRig(async (rig) => {
-      const cold = await rig.start();
-      await cold.waitForLog(/reconciled STATE_DB/);
-      await rig.consume();
-      await cold.waitForLog(/PortInitDone published/);
+      const cold = await rig.startReady();
       assert.equal((await cold.stop("SIGTERM")).code, 0);
       await rig.consume();
 

@@ -20,12 +20,9 @@ Deno.test({
   ignore: RIG_SKIP !== null,
   fn: () =>
     withRig(async (rig) => {
-      const daemon = await rig.start({
+      const daemon = await rig.startReady({
         toml: "receive_buffer_bytes = 4096\n",
       });
-      await daemon.waitForLog(/reconciled STATE_DB/);
-      await rig.consume();
-      await daemon.waitForLog(/PortInitDone published/);
       const mark = daemon.lines.length;
       await rig.server.cli("CLIENT", "PAUSE", "1500", "WRITE");
       await rig.ns.ipBatch(stormLines(3000, 11));
@@ -45,10 +42,8 @@ Deno.test({
   ignore: RIG_SKIP !== null,
   fn: () =>
     withRig(async (rig) => {
-      const daemon = await rig.start();
-      await daemon.waitForLog(/reconciled STATE_DB/);
-      const applied = await rig.consume();
-      await daemon.waitForLog(/PortInitDone published/);
+      const daemon = await rig.startReady();
+      const applied = rig.consumed;
       const storm = stormLines(3000, 23);
       const chunk = storm.length / 6;
       for (let part = 0; part < 6; part++) {
@@ -85,10 +80,7 @@ Deno.test({
   ignore: RIG_SKIP !== null,
   fn: () =>
     withRig(async (rig) => {
-      const daemon = await rig.start();
-      await daemon.waitForLog(/reconciled STATE_DB/);
-      await rig.consume();
-      await daemon.waitForLog(/PortInitDone published/);
+      const daemon = await rig.startReady();
       assert.equal((await rig.stateOf("Ethernet12")).admin_status, "down");
       const mark = daemon.lines.length;
       await rig.server.cli("CLIENT", "PAUSE", "700", "WRITE");

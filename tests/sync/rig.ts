@@ -35,8 +35,13 @@ export interface Rig {
   consumed: ConsumerOp[];
   /** Pops everything pending (playing orchagent). */
   consume(): Promise<ConsumerOp[]>;
-  /** Starts the daemon on the namespace (extra TOML appended). */
+  /** Starts the daemon on the namespace; `toml` is appended inside `[netlink]`. */
   start(options?: { toml?: string; args?: string[] }): Promise<DaemonProcess>;
+  /**
+   * Starts the daemon, lets it reconcile, consumes what it published (so
+   * orchagent has created the ports) and waits for PortInitDone.
+   */
+  startReady(options?: { toml?: string }): Promise<DaemonProcess>;
   /** STATE_DB `PORT_TABLE|<port>`, `{}` when absent. */
   stateOf(port: string): Promise<Fields>;
   /** The kernel's truth for the Ethernet links: owned STATE_DB fields by port. */
@@ -130,6 +135,13 @@ export async function withRig(
           args: options.args,
         });
         daemons.push(daemon);
+        return daemon;
+      },
+      async startReady(options = {}) {
+        const daemon = await rig.start(options);
+        await daemon.waitForLog(/reconciled STATE_DB/);
+        await rig.consume();
+        await daemon.waitForLog(/PortInitDone published/);
         return daemon;
       },
       stateOf: (port) => state.hgetall(`PORT_TABLE|${port}`),
