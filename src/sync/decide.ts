@@ -47,17 +47,26 @@ export function ignoreReason(event: LinkEvent): IgnoreReason | null {
 /**
  * Folds link messages, in arrival order, into one change per port: the last
  * state wins, and a DELLINK is never lost (a DELLINK followed by a NEWLINK
- * deletes, then writes the new state). Ignored messages are dropped.
+ * deletes, then writes the new state). Ignored messages are dropped
+ * (`onIgnored` hears of each, with the reason).
  *
  * @example
  * ```ts
  * const changes = coalesce([up, down, up]); // one change: the last `up`
  * ```
  */
-export function coalesce(events: Iterable<LinkEvent>): Map<string, PortChange> {
+export function coalesce(
+  events: Iterable<LinkEvent>,
+  options: { onIgnored?: (event: LinkEvent, reason: IgnoreReason) => void } =
+    {},
+): Map<string, PortChange> {
   const changes = new Map<string, PortChange>();
   for (const event of events) {
-    if (ignoreReason(event) !== null) continue;
+    const reason = ignoreReason(event);
+    if (reason !== null) {
+      options.onIgnored?.(event, reason);
+      continue;
+    }
     const change = changes.get(event.name) ??
       { port: event.name, deleted: false, link: null };
     if (event.type === "dellink") {

@@ -13,7 +13,6 @@ import { ProducerStateTable } from "../store/producer_state_table.ts";
 import type { Logger } from "../log/mod.ts";
 import {
   coalesce,
-  ignoreReason,
   planReconcile,
   planWrites,
   PORT_PREFIX,
@@ -188,10 +187,15 @@ export class PortSync {
   }
 
   async #applyEvents(events: LinkEvent[]): Promise<void> {
-    let ignored = 0;
-    for (const event of events) if (ignoreReason(event) !== null) ignored++;
-    this.counters.ignoredMessages += ignored;
-    const changes = coalesce(events);
+    const debug = this.#log.enabled("debug");
+    const changes = coalesce(events, {
+      onIgnored: (event, reason) => {
+        this.counters.ignoredMessages++;
+        if (debug) {
+          this.#log.debug("link ignored", { name: event.name, reason });
+        }
+      },
+    });
     if (changes.size === 0) return;
     for (const view of [this.#kernel, this.#dumpView]) {
       for (const change of changes.values()) {
@@ -204,7 +208,7 @@ export class PortSync {
       inAppl,
       written: this.#written,
     });
-    if (this.#log.enabled("debug")) {
+    if (debug) {
       this.#log.debug("link batch", {
         messages: events.length,
         ports: changes.size,

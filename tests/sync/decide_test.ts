@@ -169,3 +169,19 @@ Deno.test("decide: CONFIG_DB field names are cut at the first @", () => {
     { lanes: "0,1,2,3", speed: "100000", a: "x" },
   );
 });
+
+Deno.test("decide: coalescing reports each ignored message with its reason", () => {
+  const ignored: string[] = [];
+  const changes = coalesce([
+    link("eth0"),
+    link("Ethernet0", { kind: "team" }),
+    link("Ethernet4", { type: "dellink", master: 2 }),
+    link("Ethernet8"),
+  ], { onIgnored: (event, reason) => ignored.push(`${event.name}:${reason}`) });
+  assert.deepEqual(ignored, [
+    "eth0:not_a_port",
+    "Ethernet0:team",
+    "Ethernet4:dellink_with_master",
+  ]);
+  assert.deepEqual([...changes.keys()], ["Ethernet8"]);
+});
