@@ -13,7 +13,7 @@
 import { CliExit, type CliOptions, parseCommandLine } from "./src/cli/args.ts";
 import { loadSettings, summarizeSettings } from "./src/cli/settings.ts";
 import { ConfigError } from "./src/config/errors.ts";
-import { runDaemon } from "./src/daemon/mod.ts";
+import { DaemonError, runDaemon } from "./src/daemon/mod.ts";
 import { createLogger } from "./src/log/mod.ts";
 import { runMonitor } from "./src/netlink/monitor.ts";
 import { StoreError } from "./src/store/types.ts";
@@ -60,7 +60,10 @@ async function main(args: string[]): Promise<number> {
       for (const problem of error.problems) console.error(problem);
       return 1;
     }
-    if (error instanceof StoreError || error instanceof SyscallError) {
+    if (
+      error instanceof StoreError || error instanceof SyscallError ||
+      error instanceof DaemonError
+    ) {
       console.error(`portsyncd: ${error.message}`);
       return 1;
     }

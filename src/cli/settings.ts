@@ -14,6 +14,7 @@ import {
   requireDatabases,
 } from "../config/db_config.ts";
 import { ConfigError } from "../config/errors.ts";
+import { netnsPath } from "../netlink/socket.ts";
 import type { CliOptions } from "./args.ts";
 
 /** Databases port sync reads and writes. */
@@ -89,6 +90,14 @@ export async function loadSettings(cli: CliOptions): Promise<Settings> {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
+  }
+  const namespace = config.netlink.namespace;
+  if (namespace !== "" && !(await exists(netnsPath(namespace)))) {
+    problems.push(
+      `${cli.config}: netlink.namespace: no network namespace at ${
+        netnsPath(namespace)
+      }`,
+    );
   }
   let dbConfig: DbConfig | null = null;
   try {

@@ -6,7 +6,8 @@
 
 import { REQUIRED_DATABASES, type Settings } from "../cli/settings.ts";
 import type { Logger } from "../log/mod.ts";
-import { LinkSocket } from "../netlink/socket.ts";
+import { LinkSocket, netnsPath } from "../netlink/socket.ts";
+import { SyscallError } from "../../ffi/errno.ts";
 import { openStore } from "../store/open_store.ts";
 import type { Store } from "../store/types.ts";
 import { SyncLoop } from "../sync/loop.ts";
@@ -64,6 +65,33 @@ async function connectStore(
   });
 }
 
+/** Raised when the daemon cannot start; the message is one line. */
+export class DaemonError extends Error {
+  /** Creates the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "DaemonError";
+  }
+}
+
+function openLinkSocket(settings: Settings): LinkSocket {
+  const { netlink } = settings.config;
+  const netns = netlink.namespace === "" ? undefined : netlink.namespace;
+  try {
+    return LinkSocket.open({
+      receiveBufferBytes: netlink.receive_buffer_bytes,
+      netns,
+    });
+  } catch (error) {
+    if (!(error instanceof SyscallError)) throw error;
+    const where = netns === undefined ? "" : ` in ${netnsPath(netns)}`;
+    throw new DaemonError(
+      `cannot open the netlink link socket${where}: ${error.message}`,
+      { cause: error },
+    );
+  }
+}
+
 /** Resolves `late` once `ms` have passed after the signal aborted. */
 function deadlineAfter(signal: AbortSignal, ms: number): {
   late: Promise<"late">;
@@ -108,12 +136,7 @@ export async function runDaemon(
   let socket: LinkSocket | null = null;
   let outcome: "done" | "late" = "done";
   try {
-    socket = LinkSocket.open({
-      receiveBufferBytes: config.netlink.receive_buffer_bytes,
-      netns: config.netlink.namespace === ""
-        ? undefined
-        : config.netlink.namespace,
-    });
+    socket = openLinkSocket(settings);
     const sync = new PortSync(store, {
       links: socket,
       log,

@@ -74,6 +74,20 @@ export type Datagram =
   | { kind: "overflow" };
 
 /**
+ * The file of a network namespace given as a name under `/run/netns` or as
+ * a path (anything containing `/`).
+ *
+ * @example
+ * ```ts
+ * import { netnsPath } from "./socket.ts";
+ * netnsPath("asic0"); // "/run/netns/asic0"
+ * ```
+ */
+export function netnsPath(netns: string): string {
+  return netns.includes("/") ? netns : `/run/netns/${netns}`;
+}
+
+/**
  * A NETLINK_ROUTE socket bound to the link multicast group.
  *
  * @example
@@ -109,7 +123,7 @@ export class LinkSocket {
   static open(options: LinkSocketOptions = {}): LinkSocket {
     const netns = options.netns;
     if (netns === undefined) return LinkSocket.#create(options);
-    const path = netns.includes("/") ? netns : `/run/netns/${netns}`;
+    const path = netnsPath(netns);
     const original = openPath("/proc/thread-self/ns/net");
     try {
       const target = openPath(path);

@@ -168,3 +168,25 @@ Deno.test({
     assert.match(redis.stderr, /database_config\.json: file not found/);
   },
 });
+
+Deno.test("cli: --check-config names a network namespace that does not exist", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/db.json`, DB_CONFIG);
+    await Deno.writeTextFile(
+      `${dir}/p.conf`,
+      `[netlink]\nnamespace = "${dir}/no-such-ns"\n`,
+    );
+    const run = await portsyncd([
+      "--check-config",
+      "-c",
+      `${dir}/p.conf`,
+      "-d",
+      `${dir}/db.json`,
+    ]);
+    assert.equal(run.code, 1);
+    assert.equal(
+      run.stderr.trim(),
+      `${dir}/p.conf: netlink.namespace: no network namespace at ${dir}/no-such-ns`,
+    );
+  });
+});
