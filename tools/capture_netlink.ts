@@ -10,7 +10,7 @@
  * @module
  */
 
-import { createNetns, type Netns } from "../tests/helpers/netns.ts";
+import { addVeth, createNetns, type Netns } from "../tests/helpers/netns.ts";
 import {
   decodeLinkMessage,
   type LinkEvent,
@@ -154,26 +154,8 @@ async function capture(ns: Netns): Promise<CaptureFile> {
     messages: [],
     datagrams: [],
   };
-  await ns.ip(
-    "link",
-    "add",
-    "Ethernet0",
-    "type",
-    "veth",
-    "peer",
-    "name",
-    "Ethernet4",
-  );
-  await ns.ip(
-    "link",
-    "add",
-    "Ethernet8",
-    "type",
-    "veth",
-    "peer",
-    "name",
-    "Ethernet12",
-  );
+  await addVeth(ns, { name: "Ethernet0", peer: "Ethernet4" });
+  await addVeth(ns, { name: "Ethernet8", peer: "Ethernet12" });
   await ns.ip("link", "add", "Bridge", "type", "bridge");
   await ns.ip("link", "set", "Ethernet8", "master", "Bridge");
   const socket = LinkSocket.open({ netns: ns.name });

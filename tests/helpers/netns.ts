@@ -4,11 +4,11 @@
  *
  * @example
  * ```ts ignore
- * import { createNetns, netnsSkipReason } from "./netns.ts";
+ * import { addVeth, createNetns, netnsSkipReason } from "./netns.ts";
  * Deno.test({ name: "veth", ignore: netnsSkipReason() !== null }, async () => {
  *   const ns = await createNetns();
  *   try {
- *     await ns.ip("link", "add", "Ethernet0", "type", "veth", "peer", "name", "Ethernet4");
+ *     await addVeth(ns, { name: "Ethernet0", peer: "Ethernet4" });
  *   } finally {
  *     await ns.destroy();
  *   }
@@ -145,4 +145,63 @@ export async function createNetns(
     throw error;
   }
   return ns;
+}
+
+/** The two ends of a veth pair, as {@linkcode addVeth} creates them. */
+export interface VethPair {
+  /** The first end, e.g. `Ethernet0`. */
+  name: string;
+  /** The other end, e.g. `Ethernet4`. */
+  peer: string;
+}
+
+/** The pair {@linkcode withVeth} creates. */
+const DEFAULT_VETH: Readonly<VethPair> = Object.freeze({
+  name: "Ethernet0",
+  peer: "Ethernet4",
+});
+
+/**
+ * Adds the veth pair `pair.name <-> pair.peer` to `ns` (both ends down).
+ *
+ * @example
+ * ```ts ignore
+ * await addVeth(ns, { name: "Ethernet8", peer: "Ethernet12" });
+ * ```
+ */
+export async function addVeth(ns: Netns, pair: VethPair): Promise<void> {
+  await ns.ip(
+    "link",
+    "add",
+    pair.name,
+    "type",
+    "veth",
+    "peer",
+    "name",
+    pair.peer,
+  );
+}
+
+/**
+ * Runs `fn` with a fresh namespace holding the veth pair
+ * `Ethernet0 <-> Ethernet4`; the namespace is destroyed afterwards, whether
+ * `fn` succeeds or not.
+ *
+ * @example
+ * ```ts ignore
+ * await withVeth(async (ns) => {
+ *   await ns.ip("link", "set", "Ethernet0", "up");
+ * });
+ * ```
+ */
+export async function withVeth(
+  fn: (ns: Netns) => Promise<void>,
+): Promise<void> {
+  const ns = await createNetns();
+  try {
+    await addVeth(ns, DEFAULT_VETH);
+    await fn(ns);
+  } finally {
+    await ns.destroy();
+  }
 }

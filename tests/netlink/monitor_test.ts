@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
-import { formatLinkEvent, runMonitor } from "../../src/netlink/mod.ts";
-import { createNetns, netnsSkipReason } from "../helpers/netns.ts";
+import {
+  formatLinkEvent,
+  type MonitorOptions,
+  runMonitor,
+} from "../../src/netlink/mod.ts";
+import { type Netns, netnsSkipReason, withVeth } from "../helpers/netns.ts";
 
 const SKIP = netnsSkipReason();
 const ignore = SKIP !== null;
@@ -53,6 +57,52 @@ class Lines {
   }
 }
 
+/** What a test run by {@linkcode withMonitor} gets to work with. */
+interface MonitorRun {
+  /** The namespace, holding veth Ethernet0 <-> Ethernet4. */
+  ns: Netns;
+  /** The monitor's output lines. */
+  out: Lines;
+  /** The monitor's diagnostic lines. */
+  diagnostics: Lines;
+  /** Aborts the monitor and waits for it to finish. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `fn` with `runMonitor` watching a fresh namespace holding veth
+ * Ethernet0 <-> Ethernet4; the monitor is stopped and the namespace destroyed
+ * afterwards.
+ */
+function withMonitor(
+  fn: (run: MonitorRun) => Promise<void>,
+  options: Pick<MonitorOptions, "receiveBufferBytes"> = {},
+): Promise<void> {
+  return withVeth(async (ns) => {
+    const controller = new AbortController();
+    const out = new Lines();
+    const diagnostics = new Lines();
+    let running: Promise<void> | null = runMonitor({
+      netns: ns.name,
+      signal: controller.signal,
+      ...options,
+      write: out.write,
+      writeDiagnostic: diagnostics.write,
+    });
+    async function stop(): Promise<void> {
+      controller.abort();
+      const finished = running;
+      running = null;
+      await finished;
+    }
+    try {
+      await fn({ ns, out, diagnostics, stop });
+    } finally {
+      await stop();
+    }
+  });
+}
+
 function parsed(lines: readonly string[]): Record<string, unknown>[] {
   return lines.map((line) => JSON.parse(line));
 }
@@ -77,29 +127,8 @@ Deno.test("formatLinkEvent prints exactly the LinkEvent fields in order", () => 
 Deno.test({
   name: "monitor: dumps all links, then prints live events until aborted",
   ignore,
-  async fn() {
-    const ns = await createNetns();
-    const controller = new AbortController();
-    const out = new Lines();
-    const diagnostics = new Lines();
-    let running: Promise<void> | null = null;
-    try {
-      await ns.ip(
-        "link",
-        "add",
-        "Ethernet0",
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "Ethernet4",
-      );
-      running = runMonitor({
-        netns: ns.name,
-        signal: controller.signal,
-        write: out.write,
-        writeDiagnostic: diagnostics.write,
-      });
+  fn: () =>
+    withMonitor(async ({ ns, out, diagnostics, stop }) => {
       await out.until((lines) =>
         ["lo", "Ethernet0", "Ethernet4"].every((name) =>
           parsed(lines).some((line) => line.name === name)
@@ -114,45 +143,16 @@ Deno.test({
           line.name === "Ethernet0" && line.admin === "up" && line.mtu === 9000
         )
       );
-      controller.abort();
-      await running;
-      running = null;
+      await stop();
       assert.deepEqual(diagnostics.lines, []);
-    } finally {
-      controller.abort();
-      await running;
-      await ns.destroy();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "monitor: overflow is reported and followed by a fresh dump",
   ignore,
-  async fn() {
-    const ns = await createNetns();
-    const controller = new AbortController();
-    const out = new Lines();
-    const diagnostics = new Lines();
-    let running: Promise<void> | null = null;
-    try {
-      await ns.ip(
-        "link",
-        "add",
-        "Ethernet0",
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "Ethernet4",
-      );
-      running = runMonitor({
-        netns: ns.name,
-        signal: controller.signal,
-        receiveBufferBytes: 4096,
-        write: out.write,
-        writeDiagnostic: diagnostics.write,
-      });
+  fn: () =>
+    withMonitor(async ({ ns, out, diagnostics, stop }) => {
       await out.until((lines) =>
         parsed(lines).some((line) => line.name === "Ethernet4")
       );
@@ -173,13 +173,6 @@ Deno.test({
         return all.filter((line) => line.name === "lo").length >= 2 &&
           ethernet0.at(-1)?.mtu === 9000 && ethernet0.at(-1)?.admin === "down";
       });
-      controller.abort();
-      await running;
-      running = null;
-    } finally {
-      controller.abort();
-      await running;
-      await ns.destroy();
-    }
-  },
+      await stop();
+    }, { receiveBufferBytes: 4096 }),
 });

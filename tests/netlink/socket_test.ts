@@ -5,32 +5,12 @@ import {
   RTM_NEWLINK,
 } from "../../src/netlink/mod.ts";
 import { SyscallError } from "../../ffi/mod.ts";
-import { createNetns, type Netns, netnsSkipReason } from "../helpers/netns.ts";
+import { netnsSkipReason, withVeth } from "../helpers/netns.ts";
 import { linkEvents, receiveUntil } from "./wait.ts";
 
 const SKIP = netnsSkipReason();
 const ignore = SKIP !== null;
 if (SKIP !== null) console.warn(`netlink socket tests skipped: ${SKIP}`);
-
-/** Runs `fn` with a fresh namespace holding veth Ethernet0 <-> Ethernet4. */
-async function withVeth(fn: (ns: Netns) => Promise<void>): Promise<void> {
-  const ns = await createNetns();
-  try {
-    await ns.ip(
-      "link",
-      "add",
-      "Ethernet0",
-      "type",
-      "veth",
-      "peer",
-      "name",
-      "Ethernet4",
-    );
-    await fn(ns);
-  } finally {
-    await ns.destroy();
-  }
-}
 
 function threadNetns(): string {
   return Deno.readLinkSync("/proc/thread-self/ns/net");

@@ -12,7 +12,8 @@ import {
 import { type Fields, StoreError } from "../../src/store/types.ts";
 import { type ConsumerOp, TestConsumer } from "../helpers/consumer.ts";
 import {
-  type Backend,
+  type Check,
+  defineChecks,
   type Fixture,
   memoryBackend,
   redisBackend,
@@ -37,8 +38,6 @@ function byKey(ops: ConsumerOp[]): Record<string, ConsumerOp[]> {
   for (const op of ops) (result[op.key] ??= []).push(op);
   return result;
 }
-
-type Check = (fixture: Fixture) => Promise<void>;
 
 const checks: Record<string, Check> = {
   async "writes the key set, del set, pending hashes and channel"(fixture) {
@@ -185,25 +184,9 @@ const checks: Record<string, Check> = {
   },
 };
 
-function defineProducerTests(backend: Backend): void {
-  for (const [name, check] of Object.entries(checks)) {
-    Deno.test({
-      name: `producer [${backend.name}]: ${name}`,
-      ignore: backend.ignore,
-      async fn() {
-        const fixture = await backend.open();
-        try {
-          await check(fixture);
-        } finally {
-          await fixture.close();
-        }
-      },
-    });
-  }
+for (const backend of [memoryBackend, redisBackend]) {
+  defineChecks(checks, { suite: "producer", backend });
 }
-
-defineProducerTests(memoryBackend);
-defineProducerTests(redisBackend);
 
 Deno.test({
   name: "producer [redis]: runs with EVALSHA and recovers from SCRIPT FLUSH",

@@ -122,7 +122,8 @@ return {#old, added, ARGV[2]}
   },
 };
 
-type Check = (fixture: Fixture) => Promise<void>;
+/** One named check, run against a freshly opened fixture. */
+export type Check = (fixture: Fixture) => Promise<void>;
 
 const checks: Record<string, Check> = {
   async "hset merges fields; hgetall, hget and exists read them"({ store }) {
@@ -317,18 +318,36 @@ const checks: Record<string, Check> = {
   },
 };
 
+/** Options of {@linkcode defineChecks}. */
+export interface DefineChecksOptions {
+  /** Test-name prefix, e.g. `store contract`; the backend name follows. */
+  suite: string;
+  /** The backend each check runs against. */
+  backend: Backend;
+}
+
 /**
- * Registers every contract check as a `Deno.test` for `backend`.
+ * Registers each of `checks` as a `Deno.test` named
+ * `<suite> [<backend>]: <check name>`, each on a fresh fixture that is closed
+ * afterwards.
  *
  * @example
  * ```ts
- * defineContractTests(memoryBackend);
+ * defineChecks({
+ *   async "starts empty"({ store }) {
+ *     assert.equal(await store.db("APPL_DB").exists("k"), false);
+ *   },
+ * }, { suite: "example", backend: memoryBackend });
  * ```
  */
-export function defineContractTests(backend: Backend): void {
+export function defineChecks(
+  checks: Record<string, Check>,
+  options: DefineChecksOptions,
+): void {
+  const { suite, backend } = options;
   for (const [name, check] of Object.entries(checks)) {
     Deno.test({
-      name: `store contract [${backend.name}]: ${name}`,
+      name: `${suite} [${backend.name}]: ${name}`,
       ignore: backend.ignore,
       async fn() {
         const fixture = await backend.open();
@@ -340,4 +359,16 @@ export function defineContractTests(backend: Backend): void {
       },
     });
   }
+}
+
+/**
+ * Registers every contract check as a `Deno.test` for `backend`.
+ *
+ * @example
+ * ```ts
+ * defineContractTests(memoryBackend);
+ * ```
+ */
+export function defineContractTests(backend: Backend): void {
+  defineChecks(checks, { suite: "store contract", backend });
 }
