@@ -147,7 +147,7 @@ async function main(): Promise<number> {
   Deno.addSignalListener("SIGTERM", interrupt);
   let ns: Netns | null = null;
   let opened: { store: Store; server: RedisServer | null } | null = null;
-  let consumerTimer: number | undefined;
+  let consumerTimer: ReturnType<typeof setInterval> | undefined;
   let daemon: Promise<number> | null = null;
   try {
     ns = await createNetns({ prefix: "psd-demo" });
