@@ -37,7 +37,9 @@ function percentile(sorted: number[], p: number): number {
 const changes = argument("changes", 500);
 const server = await startRedis();
 const ns = await createNetns({ prefix: "psd-lat" });
-const subscriber = createClient({ socket: { path: server.socketPath } });
+const subscriber = createClient({
+  socket: { path: server.socketPath, tls: false },
+});
 let store: RedisStore | null = null;
 let daemon: Awaited<ReturnType<typeof startDaemon>> | null = null;
 let socket: LinkSocket | null = null;
