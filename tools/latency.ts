@@ -97,6 +97,8 @@ try {
     await written;
     samples.push(Math.max(0, notifiedAt - kernelAt));
   }
+  const rss = (await Deno.readTextFile(`/proc/${daemon.pid}/status`))
+    .match(/VmRSS:\s+(\d+) kB/)?.[1];
   samples.sort((a, b) => a - b);
   const us = (ms: number) => `${Math.round(ms * 1000)} µs`;
   console.log(
@@ -104,7 +106,9 @@ try {
       `p95=${us(percentile(samples, 0.95))} p99=${
         us(percentile(samples, 0.99))
       } ` +
-      `max=${us(samples[samples.length - 1])}`,
+      `max=${us(samples[samples.length - 1])} daemon_rss=${
+        Math.round(Number(rss) / 1024)
+      } MiB`,
   );
 } finally {
   socket?.close();

@@ -30,6 +30,8 @@ export interface DaemonProcess {
   stop(signal?: Deno.Signal): Promise<{ code: number; ms: number }>;
   /** Exit status once it ended. */
   readonly status: Promise<Deno.CommandStatus>;
+  /** Process id. */
+  readonly pid: number;
 }
 
 /**
@@ -143,5 +145,5 @@ export async function startDaemon(
     return { code: result.code, ms: performance.now() - started };
   }
 
-  return { lines, waitForLog, stop, status };
+  return { lines, waitForLog, stop, status, pid: child.pid };
 }
