@@ -79,7 +79,7 @@ export function parseDbConfig(
   const { source } = options;
   const result = fileSchema.safeParse(data);
   if (!result.success) {
-    throw new ConfigError(describeIssues(source, result.error));
+    throw new ConfigError(describeIssues(source, result.error.issues));
   }
   const instances = new Map<string, RedisInstance>();
   for (const [name, raw] of Object.entries(result.data.INSTANCES)) {

@@ -3,8 +3,6 @@
  * @module
  */
 
-import type { z } from "zod";
-
 /** A file that could not be loaded or validated; `problems` holds one line each. */
 export class ConfigError extends Error {
   /** Every problem found, each as `FILE: path: what is wrong`. */
@@ -18,20 +16,38 @@ export class ConfigError extends Error {
   }
 }
 
+/** The parts of a schema validation issue (a zod issue) the messages use. */
+export interface SchemaIssue {
+  /** Issue kind, e.g. `invalid_type` or `unrecognized_keys`. */
+  code: string;
+  /** Where in the data, outermost first. */
+  path: PropertyKey[];
+  /** What is wrong. */
+  message: string;
+  /** For `unrecognized_keys`: the unknown keys. */
+  keys?: string[];
+}
+
 /**
- * Turns zod issues into `FILE: path.to.key: message` lines.
+ * Turns schema issues into `FILE: path.to.key: message` lines (one per
+ * unknown key).
  *
  * @example
  * ```ts
  * const result = schema.safeParse(data);
- * if (!result.success) throw new ConfigError(describeIssues("a.toml", result.error));
+ * if (!result.success) {
+ *   throw new ConfigError(describeIssues("a.toml", result.error.issues));
+ * }
  * ```
  */
-export function describeIssues(file: string, error: z.ZodError): string[] {
+export function describeIssues(
+  file: string,
+  issues: readonly SchemaIssue[],
+): string[] {
   const lines: string[] = [];
-  for (const issue of error.issues) {
+  for (const issue of issues) {
     const path = issue.path.map(String);
-    if (issue.code === "unrecognized_keys") {
+    if (issue.code === "unrecognized_keys" && issue.keys !== undefined) {
       for (const key of issue.keys) {
         lines.push(`${file}: ${[...path, key].join(".")}: unknown key`);
       }

@@ -4,8 +4,8 @@
  */
 
 import { parse, TomlError } from "smol-toml";
-import { type Config, configSchema } from "./schema.ts";
-import { ConfigError, describeIssues, readConfigText } from "./errors.ts";
+import { type Config, validateConfig } from "./schema.ts";
+import { ConfigError, readConfigText } from "./errors.ts";
 
 /** Where SONiC packages put the file. */
 export const DEFAULT_CONFIG_PATH = "/etc/sonic/portsyncd.conf";
@@ -33,16 +33,12 @@ export function parseConfig(text: string, options: { source: string }): Config {
     }
     throw error;
   }
-  const result = configSchema.safeParse(data);
-  if (!result.success) {
-    throw new ConfigError(describeIssues(source, result.error));
-  }
-  return result.data;
+  return validateConfig(data, { source });
 }
 
 /** Every default, as used when no file exists. */
 export function defaultConfig(): Config {
-  return configSchema.parse({});
+  return validateConfig({}, { source: "defaults" });
 }
 
 /**
