@@ -13,19 +13,29 @@
 import { CliExit, type CliOptions, parseCommandLine } from "./src/cli/args.ts";
 import { loadSettings, summarizeSettings } from "./src/cli/settings.ts";
 import { ConfigError } from "./src/config/errors.ts";
+import { loadConfig } from "./src/config/load.ts";
 import { DaemonError, runDaemon } from "./src/daemon/mod.ts";
 import { createLogger } from "./src/log/mod.ts";
 import { runMonitor } from "./src/netlink/monitor.ts";
 import { StoreError } from "./src/store/types.ts";
 import { SyscallError } from "./ffi/errno.ts";
 
-async function monitor(): Promise<number> {
+/** `--monitor` watches the configured namespace; it needs no database map. */
+async function monitor(cli: CliOptions): Promise<number> {
+  const config = await loadConfig(cli.config, {
+    optional: !cli.configExplicit,
+  });
+  const { namespace, receive_buffer_bytes } = config.netlink;
   const controller = new AbortController();
   const stop = () => controller.abort();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   try {
-    await runMonitor({ signal: controller.signal });
+    await runMonitor({
+      signal: controller.signal,
+      netns: namespace === "" ? undefined : namespace,
+      receiveBufferBytes: receive_buffer_bytes,
+    });
   } finally {
     Deno.removeSignalListener("SIGINT", stop);
     Deno.removeSignalListener("SIGTERM", stop);
@@ -34,7 +44,7 @@ async function monitor(): Promise<number> {
 }
 
 async function run(cli: CliOptions): Promise<number> {
-  if (cli.monitor) return await monitor();
+  if (cli.monitor) return await monitor(cli);
   const settings = await loadSettings(cli);
   if (cli.checkConfig) {
     console.log(summarizeSettings(settings, { store: cli.store }));

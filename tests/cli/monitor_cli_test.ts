@@ -1,0 +1,81 @@
+/**
+ * `portsyncd --monitor` as operators run it: the real binary entry, on the
+ * namespace named in the config file, stopped with SIGINT.
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { netnsSkipReason, withVeth } from "../helpers/netns.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+Deno.test({
+  name:
+    "cli: --monitor prints the configured namespace's links as JSON lines and exits 0 on SIGINT",
+  ignore: netnsSkipReason() !== null,
+  fn: () =>
+    withVeth(async (ns) => {
+      const dir = await Deno.makeTempDir({ prefix: "portsyncd-monitor-" });
+      try {
+        await Deno.writeTextFile(
+          `${dir}/p.conf`,
+          `[netlink]\nnamespace = "${ns.name}"\n`,
+        );
+        const child = new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "--allow-all",
+            MAIN,
+            "--monitor",
+            "-c",
+            `${dir}/p.conf`,
+          ],
+          stdout: "piped",
+          stderr: "null",
+        }).spawn();
+        // A monitor that never prints the pair is killed, and the test fails.
+        const guard = setTimeout(() => child.kill("SIGKILL"), 15_000);
+        const lines: Record<string, unknown>[] = [];
+        let rest = "";
+        for await (
+          const chunk of child.stdout.pipeThrough(new TextDecoderStream())
+        ) {
+          const parts = (rest + chunk).split("\n");
+          rest = parts.pop()!;
+          lines.push(...parts.map((line) => JSON.parse(line)));
+          const names = lines.map((line) => line.name);
+          if (names.includes("Ethernet0") && names.includes("Ethernet4")) {
+            child.kill("SIGINT");
+          }
+        }
+        const status = await child.status;
+        clearTimeout(guard);
+        assert.equal(status.code, 0, JSON.stringify(lines));
+        const ethernet0 = lines.find((line) => line.name === "Ethernet0")!;
+        assert.deepEqual(Object.keys(ethernet0), [
+          "type",
+          "name",
+          "ifindex",
+          "flags",
+          "admin",
+          "oper",
+          "mtu",
+          "master",
+          "kind",
+          "operstate",
+          "address",
+        ]);
+        assert.equal(ethernet0.type, "newlink");
+        assert.equal(ethernet0.kind, "veth");
+        assert.equal(ethernet0.admin, "down");
+        // Only the namespace's links: lo and the veth pair.
+        assert.deepEqual(lines.map((line) => line.name).sort(), [
+          "Ethernet0",
+          "Ethernet4",
+          "lo",
+        ]);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    }),
+});
