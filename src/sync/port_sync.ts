@@ -26,6 +26,7 @@ import {
   type WarmStart,
 } from "./startup.ts";
 import { newCounters, type SyncCounters } from "./stats.ts";
+import { DumpView } from "./dump_view.ts";
 
 /** What the engine needs from the kernel side: dump requests. */
 export interface DumpRequester {
@@ -64,15 +65,14 @@ export class PortSync {
   readonly #maxBatch: number;
   /** The kernel's port links as last heard. */
   #kernel = new Map<string, LinkEvent>();
-  /** Port links heard since the running dump was requested (null: no dump). */
-  #dumpView: Map<string, LinkEvent> | null = null;
+  /** The running dump, or null. */
+  #dump: DumpView | null = null;
   /** Owned fields as last written to (or read from) STATE_DB. */
   readonly #written = new Map<string, Fields>();
   /** Ports with a link that are not in APPL_DB yet. */
   readonly #awaitingAppl = new Set<string>();
   /** Configured ports not yet seen; null once PortInitDone is out (or warm). */
   #pendingInit: Set<string> | null = null;
-  #dumpSeq: number | null = null;
   #dumpAgain = false;
 
   /** Creates the engine over a store with APPL_DB, CONFIG_DB and STATE_DB. */
@@ -99,7 +99,7 @@ export class PortSync {
 
   /** True while a requested dump has not completed. */
   get dumping(): boolean {
-    return this.#dumpSeq !== null;
+    return this.#dump !== null;
   }
 
   /**
@@ -132,13 +132,12 @@ export class PortSync {
    */
   requestResync(reason: string): void {
     this.#written.clear();
-    if (this.#dumpSeq !== null) {
+    if (this.#dump !== null) {
       this.#dumpAgain = true;
       return;
     }
-    this.#dumpSeq = this.#links.requestDump();
-    this.#dumpView = new Map();
-    this.#log.info("requesting link dump", { reason, seq: this.#dumpSeq });
+    this.#dump = new DumpView(this.#links.requestDump());
+    this.#log.info("requesting link dump", { reason, seq: this.#dump.seq });
   }
 
   /** Applies one drained batch of notices, in arrival order. */
@@ -149,8 +148,9 @@ export class PortSync {
     for (const notice of notices) {
       if (notice.kind === "link") {
         events.push(notice.event);
+        this.#dump?.note(notice.event, notice.seq);
       } else if (notice.kind === "dump_done") {
-        if (notice.seq === this.#dumpSeq) dumpDone = true;
+        if (notice.seq === this.#dump?.seq) dumpDone = true;
       } else if (notice.kind === "overflow") {
         overflow = true;
       } else {
@@ -197,11 +197,9 @@ export class PortSync {
       },
     });
     if (changes.size === 0) return;
-    for (const view of [this.#kernel, this.#dumpView]) {
-      for (const change of changes.values()) {
-        if (change.link === null) view?.delete(change.port);
-        else view?.set(change.port, change.link);
-      }
+    for (const change of changes.values()) {
+      if (change.link === null) this.#kernel.delete(change.port);
+      else this.#kernel.set(change.port, change.link);
     }
     const inAppl = await this.#applPorts([...changes.keys()]);
     const plan = planWrites(changes.values(), {
@@ -243,14 +241,13 @@ export class PortSync {
   }
 
   async #dumpCompleted(): Promise<void> {
-    // What the dump (and the messages since its request) named is exactly
-    // what the kernel has: ports missing from it were lost DELLINKs.
-    this.#kernel = this.#dumpView ?? this.#kernel;
+    // What the dump (and the messages after its first reply) named is
+    // exactly what the kernel has: ports missing from it were lost DELLINKs.
+    this.#kernel = this.#dump!.links;
+    this.#dump = null;
     for (const port of this.#awaitingAppl) {
       if (!this.#kernel.has(port)) this.#awaitingAppl.delete(port);
     }
-    this.#dumpView = null;
-    this.#dumpSeq = null;
     await this.#reconcile();
     if (this.#dumpAgain) {
       this.#dumpAgain = false;
@@ -289,9 +286,8 @@ export class PortSync {
       seq: notice.seq,
       errno: notice.name,
     });
-    if (notice.seq === this.#dumpSeq) {
-      this.#dumpSeq = null;
-      this.#dumpView = null;
+    if (notice.seq === this.#dump?.seq) {
+      this.#dump = null;
       this.requestResync(`dump failed with ${notice.name}`);
     }
   }

@@ -262,3 +262,18 @@ Deno.test("port sync: a reconcile rewrites a hash someone deleted behind our bac
   await sync.handle(dump([link("Ethernet0")], kernel.dumps[0]));
   assert.notEqual(stateOf(store, "Ethernet0"), undefined);
 });
+
+Deno.test("port sync: a stale message still queued after an overflow does not resurrect a deleted port", async () => {
+  const { store, links: kernel, sync } = rig();
+  for (const port of ["Ethernet0", "Ethernet8"]) {
+    await store.db("APPL_DB").hset(`PORT_TABLE:${port}`, { lanes: "0" });
+  }
+  await sync.handle(messages([link("Ethernet0"), link("Ethernet8")]));
+  // ENOBUFS is reported before the messages queued ahead of the drop: an
+  // old NEWLINK of Ethernet8 follows it, its DELLINK was the one dropped.
+  await sync.handle([{ kind: "overflow" }]);
+  await sync.handle(messages([link("Ethernet8", { mtu: 1500 })]));
+  await sync.handle(dump([link("Ethernet0")], kernel.dumps[0]));
+  assert.equal(stateOf(store, "Ethernet8"), undefined);
+  assert.notEqual(stateOf(store, "Ethernet0"), undefined);
+});
