@@ -24,6 +24,17 @@ async function portsyncd(args: string[]): Promise<Run> {
   };
 }
 
+/** `--check-config` on `DIR/p.conf` and `DIR/db.json`. */
+function checkConfig(dir: string): Promise<Run> {
+  return portsyncd([
+    "--check-config",
+    "-c",
+    `${dir}/p.conf`,
+    "-d",
+    `${dir}/db.json`,
+  ]);
+}
+
 async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "portsyncd-cli-" });
   try {
@@ -103,13 +114,7 @@ Deno.test("cli: --check-config reports every problem of both files and exits 1",
       `${dir}/p.conf`,
       "[sync]\nmax_batch = -1\nfoo = 1\n",
     );
-    const run = await portsyncd([
-      "--check-config",
-      "-c",
-      `${dir}/p.conf`,
-      "-d",
-      `${dir}/db.json`,
-    ]);
+    const run = await checkConfig(dir);
     assert.equal(run.code, 1);
     assert.equal(run.stdout, "");
     const lines = run.stderr.trimEnd().split("\n").sort();
@@ -176,13 +181,7 @@ Deno.test("cli: --check-config names a network namespace that does not exist", a
       `${dir}/p.conf`,
       `[netlink]\nnamespace = "${dir}/no-such-ns"\n`,
     );
-    const run = await portsyncd([
-      "--check-config",
-      "-c",
-      `${dir}/p.conf`,
-      "-d",
-      `${dir}/db.json`,
-    ]);
+    const run = await checkConfig(dir);
     assert.equal(run.code, 1);
     assert.equal(
       run.stderr.trim(),

@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { netnsSkipReason, withVeth } from "../helpers/netns.ts";
+import { MONITOR_FIELDS } from "../netlink/fixtures.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -52,19 +53,7 @@ Deno.test({
         clearTimeout(guard);
         assert.equal(status.code, 0, JSON.stringify(lines));
         const ethernet0 = lines.find((line) => line.name === "Ethernet0")!;
-        assert.deepEqual(Object.keys(ethernet0), [
-          "type",
-          "name",
-          "ifindex",
-          "flags",
-          "admin",
-          "oper",
-          "mtu",
-          "master",
-          "kind",
-          "operstate",
-          "address",
-        ]);
+        assert.deepEqual(Object.keys(ethernet0), MONITOR_FIELDS);
         assert.equal(ethernet0.type, "newlink");
         assert.equal(ethernet0.kind, "veth");
         assert.equal(ethernet0.admin, "down");

@@ -62,3 +62,18 @@ export const DATAGRAM_FIXTURES: readonly DatagramFixture[] = capture.datagrams
     bytes: fromHex(datagram.hex),
     messageCount: datagram.messageCount,
   }));
+
+/** The fields of a `--monitor` JSON line, in order (the issue's contract). */
+export const MONITOR_FIELDS: readonly string[] = [
+  "type",
+  "name",
+  "ifindex",
+  "flags",
+  "admin",
+  "oper",
+  "mtu",
+  "master",
+  "kind",
+  "operstate",
+  "address",
+];

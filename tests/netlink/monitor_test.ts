@@ -5,23 +5,10 @@ import {
   runMonitor,
 } from "../../src/netlink/mod.ts";
 import { type Netns, netnsSkipReason, withVeth } from "../helpers/netns.ts";
+import { MONITOR_FIELDS } from "./fixtures.ts";
 
 const SKIP = netnsSkipReason();
 const ignore = SKIP !== null;
-
-const FIELDS = [
-  "type",
-  "name",
-  "ifindex",
-  "flags",
-  "admin",
-  "oper",
-  "mtu",
-  "master",
-  "kind",
-  "operstate",
-  "address",
-];
 
 /** Collects lines and lets a test wait until they satisfy a condition. */
 class Lines {
@@ -121,7 +108,7 @@ Deno.test("formatLinkEvent prints exactly the LinkEvent fields in order", () => 
     name: "Ethernet0",
     type: "newlink",
   });
-  assert.deepEqual(Object.keys(JSON.parse(line)), FIELDS);
+  assert.deepEqual(Object.keys(JSON.parse(line)), MONITOR_FIELDS);
 });
 
 Deno.test({
@@ -135,7 +122,7 @@ Deno.test({
         )
       );
       for (const line of parsed(out.lines)) {
-        assert.deepEqual(Object.keys(line), FIELDS);
+        assert.deepEqual(Object.keys(line), MONITOR_FIELDS);
       }
       await ns.ip("link", "set", "Ethernet0", "up", "mtu", "9000");
       await out.until((lines) =>

@@ -18,7 +18,7 @@ import { type ConsumerOp, TestConsumer } from "../helpers/consumer.ts";
 import { type DaemonProcess, startDaemon, waitFor } from "../helpers/daemon.ts";
 
 /** Why the integration tests cannot run here, or null. */
-export const RIG_SKIP: string | null = netnsSkipReason() ??
+const RIG_SKIP: string | null = netnsSkipReason() ??
   (REDIS_AVAILABLE ? null : "redis-server is not installed");
 
 /** Ports configured in CONFIG_DB, as veth pairs 0-4 and 8-12. */
@@ -90,7 +90,7 @@ async function kernelState(namespace: string): Promise<Map<string, Fields>> {
  * Runs `body` with a fresh rig: ports created (down), CONFIG_DB seeded, no
  * daemon yet. Tears everything down afterwards.
  */
-export async function withRig(
+async function withRig(
   body: (rig: Rig) => Promise<void>,
 ): Promise<void> {
   const server = await startRedis();
@@ -154,6 +154,14 @@ export async function withRig(
     await ns?.destroy();
     await server.stop();
   }
+}
+
+/**
+ * Registers a test that runs `body` in a fresh rig, skipped (with the
+ * reason) where namespaces or redis-server are unavailable.
+ */
+export function rigTest(name: string, body: (rig: Rig) => Promise<void>): void {
+  Deno.test({ name, ignore: RIG_SKIP !== null, fn: () => withRig(body) });
 }
 
 /**
