@@ -18,35 +18,28 @@ export interface LinkSource {
   receive(options?: { signal?: AbortSignal }): Promise<NetlinkNotice[]>;
 }
 
-/** A one-shot-per-wait wake-up: `notify()` resolves the pending `wait()`. */
-export class Wakeup {
-  #pending: Promise<void> | null = null;
-  #resolve: (() => void) | null = null;
+/** Wakes the loop: `notify()` resolves the pending `wait()`, or the next one. */
+class Wakeup {
+  #pending: PromiseWithResolvers<void> | null = null;
   #notified = false;
 
-  /** Wakes the current (or the next) waiter. */
   notify(): void {
-    this.#notified = true;
-    this.#resolve?.();
+    if (this.#pending === null) {
+      this.#notified = true;
+      return;
+    }
+    this.#pending.resolve();
+    this.#pending = null;
   }
 
-  /** Resolves on the next `notify()`, at once if one came since the last wait. */
+  /** The same promise until it is resolved, so racing it again leaks nothing. */
   wait(): Promise<void> {
     if (this.#notified) {
       this.#notified = false;
-      this.#pending = null;
-      this.#resolve = null;
       return Promise.resolve();
     }
-    this.#pending ??= new Promise<void>((resolve) => {
-      this.#resolve = () => {
-        this.#notified = false;
-        this.#pending = null;
-        this.#resolve = null;
-        resolve();
-      };
-    });
-    return this.#pending;
+    this.#pending ??= Promise.withResolvers<void>();
+    return this.#pending.promise;
   }
 }
 
