@@ -44,8 +44,17 @@ export interface Config {
     max_pending_writes: number;
     /** First reconnect delay in ms; doubles each attempt, with jitter. Default 100. */
     reconnect_initial_ms: number;
-    /** Longest reconnect delay in ms. Default 5000. */
+    /**
+     * Longest reconnect delay in ms (at most 2^31-1, the longest timer).
+     * The same backoff paces retries after a refused write. Default 5000.
+     */
     reconnect_max_ms: number;
+    /**
+     * A command with no reply for this long (a Redis that accepts but never
+     * answers, or is stopped) counts as a dead connection: it is reconnected
+     * and the unanswered commands are sent again. Default 5000.
+     */
+    command_timeout_ms: number;
   };
   /** `[sync]` */
   sync: {
@@ -55,8 +64,24 @@ export interface Config {
      * Default 4096.
      */
     max_batch: number;
+    /**
+     * Every this many ms, STATE_DB's port hashes are read back and anything
+     * another client deleted or changed is rewritten (0 disables). Default 2000.
+     */
+    verify_interval_ms: number;
+  };
+  /** `[daemon]` */
+  daemon: {
+    /**
+     * Directory of the lock file that keeps a second portsyncd off the same
+     * network namespace. Default `/run/portsyncd`.
+     */
+    lock_dir: string;
   };
 }
+
+/** The longest delay a timer can take (2^31-1 ms); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const configSchema: z.ZodType<Config> = z.strictObject({
   log: z.strictObject({
@@ -71,10 +96,19 @@ const configSchema: z.ZodType<Config> = z.strictObject({
   store: z.strictObject({
     max_pending_writes: z.number().int().min(1).default(100_000),
     reconnect_initial_ms: z.number().int().min(1).default(100),
-    reconnect_max_ms: z.number().int().min(1).default(5_000),
+    reconnect_max_ms: z.number().int().min(1).max(MAX_TIMER_MS).default(5_000),
+    command_timeout_ms: z.number().int().min(10).max(MAX_TIMER_MS).default(
+      5_000,
+    ),
   }).prefault({}),
   sync: z.strictObject({
     max_batch: z.number().int().min(1).default(4096),
+    verify_interval_ms: z.number().int().min(0).max(MAX_TIMER_MS).default(
+      2_000,
+    ),
+  }).prefault({}),
+  daemon: z.strictObject({
+    lock_dir: z.string().min(1).default("/run/portsyncd"),
   }).prefault({}),
 });
 

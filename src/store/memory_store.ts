@@ -15,11 +15,13 @@ import {
 import {
   type Database,
   type Fields,
+  opKey,
   type OpResult,
   type ScriptReply,
   type Store,
   StoreError,
   type StoreOp,
+  StoreReplyError,
   type StoreScript,
 } from "./types.ts";
 
@@ -219,21 +221,29 @@ class MemoryDatabase implements Database {
   /** Runs every operation in order; like a Redis pipeline, a failing
    * operation does not stop the others, and the batch rejects with the
    * first error. */
-  batch(ops: StoreOp[]): Promise<OpResult[]> {
-    return this.#run(() => {
-      const results: OpResult[] = [];
-      let firstError: unknown = undefined;
-      for (const op of ops) {
+  async batch(ops: StoreOp[]): Promise<OpResult[]> {
+    const results = await this.batchSettled(ops);
+    const refused = results.find((result) => result instanceof StoreReplyError);
+    if (refused !== undefined) throw refused;
+    return results as OpResult[];
+  }
+
+  /** Runs every operation in order; a refused one gives its error in its slot. */
+  batchSettled(ops: StoreOp[]): Promise<(OpResult | StoreReplyError)[]> {
+    return this.#run(() =>
+      ops.map((op) => {
         try {
-          results.push(this.#apply(op));
+          return this.#apply(op);
         } catch (error) {
-          firstError ??= error;
-          results.push(null);
+          const text = error instanceof Error ? error.message : String(error);
+          return new StoreReplyError(`memory ${this.name}: ${text}`, {
+            code: text.split(" ")[0],
+            key: opKey(op),
+            cause: error,
+          });
         }
-      }
-      if (firstError !== undefined) throw firstError;
-      return results;
-    });
+      })
+    );
   }
 
   #apply(op: StoreOp): OpResult {

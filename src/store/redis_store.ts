@@ -9,18 +9,19 @@ import { createHash } from "node:crypto";
 import type { DbConfig } from "../config/db_config.ts";
 import {
   errorText,
-  type Outcome,
   RedisConnection,
   type StoreLogger,
 } from "./redis_connection.ts";
 import {
   type Database,
   type Fields,
+  opKey,
   type OpResult,
   type ScriptReply,
   type Store,
   StoreError,
   type StoreOp,
+  StoreReplyError,
   type StoreScript,
 } from "./types.ts";
 
@@ -256,6 +257,14 @@ class RedisDatabase implements Database {
 
   /** One pipeline; rejects with the first command error (the rest ran). */
   async batch(ops: StoreOp[]): Promise<OpResult[]> {
+    const results = await this.batchSettled(ops);
+    const refused = results.find((result) => result instanceof StoreReplyError);
+    if (refused !== undefined) throw refused;
+    return results as OpResult[];
+  }
+
+  /** One pipeline; a refused command gives its error in its slot. */
+  async batchSettled(ops: StoreOp[]): Promise<(OpResult | StoreReplyError)[]> {
     const commands: string[][] = [];
     const slots: number[] = [];
     for (const op of ops) {
@@ -266,12 +275,14 @@ class RedisDatabase implements Database {
     const outcomes = commands.length === 0
       ? []
       : await this.connection.request(commands);
-    const failed = outcomes.find((outcome) => !outcome.ok);
-    if (failed !== undefined) throw this.#error(commands, outcomes, failed);
     return ops.map((op, index) => {
       const slot = slots[index];
       if (slot === -1) return 0;
-      return toResult(op, (outcomes[slot] as { value: unknown }).value);
+      const outcome = outcomes[slot];
+      if (!outcome.ok) {
+        return this.#error(commands[slot], outcome.error, opKey(op));
+      }
+      return toResult(op, outcome.value);
     });
   }
 
@@ -301,22 +312,19 @@ class RedisDatabase implements Database {
   async #one(command: string[]): Promise<unknown> {
     const outcomes = await this.connection.request([command]);
     const outcome = outcomes[0];
-    if (!outcome.ok) throw this.#error([command], outcomes, outcome);
+    if (!outcome.ok) {
+      throw this.#error(command, outcome.error, command[1] ?? null);
+    }
     return outcome.value;
   }
 
-  #error(
-    commands: string[][],
-    outcomes: Outcome[],
-    failed: Outcome,
-  ): StoreError {
-    const index = outcomes.indexOf(failed);
-    const error = (failed as { error: Error }).error;
-    return new StoreError(
-      `redis ${this.name} at ${this.connection.endpoint}: ${
-        commands[index][0]
-      }: ${errorText(error)}`,
-      { cause: error },
+  #error(command: string[], error: Error, key: string | null): StoreReplyError {
+    const text = errorText(error);
+    return new StoreReplyError(
+      `redis ${this.name} at ${this.connection.endpoint}: ${command[0]}${
+        key === null ? "" : ` ${key}`
+      }: ${text}`,
+      { code: text.split(" ")[0], key, cause: error },
     );
   }
 }

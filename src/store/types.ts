@@ -90,8 +90,19 @@ export interface Database {
     keys: string[],
     args: string[],
   ): Promise<ScriptReply>;
-  /** Runs many operations in one round trip, in order. */
+  /**
+   * Runs many operations in one round trip, in order. Every operation runs;
+   * when the server refused any, rejects with the first refusal as a
+   * {@linkcode StoreReplyError}.
+   */
   batch(ops: StoreOp[]): Promise<OpResult[]>;
+  /**
+   * Like `batch`, but a refused operation (e.g. WRONGTYPE on a key that is
+   * not a hash) gives its {@linkcode StoreReplyError} in its slot instead of
+   * rejecting the whole batch. Still rejects when the store itself fails
+   * (closed, backlog full).
+   */
+  batchSettled(ops: StoreOp[]): Promise<(OpResult | StoreReplyError)[]>;
 }
 
 /** A set of databases reached through one backend. */
@@ -119,6 +130,35 @@ export class StoreError extends Error {
     super(message, options);
     this.name = "StoreError";
   }
+}
+
+/**
+ * The server refused a command with an error reply (`WRONGTYPE`, `OOM`,
+ * `BUSY`, `ERR`, ...): the connection is fine, that command did not run.
+ */
+export class StoreReplyError extends StoreError {
+  /** The reply's first word, e.g. `WRONGTYPE`, `OOM`, `BUSY`. */
+  readonly code: string;
+  /** The key the refused operation named, or null (publish). */
+  readonly key: string | null;
+
+  /** Creates a reply error. */
+  constructor(
+    message: string,
+    options: { code: string; key: string | null; cause?: unknown },
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "StoreReplyError";
+    this.code = options.code;
+    this.key = options.key;
+  }
+}
+
+/** The key an operation names, or null for a publish. */
+export function opKey(op: StoreOp): string | null {
+  if (op.op === "publish") return null;
+  if (op.op === "eval") return op.keys[0] ?? null;
+  return op.key;
 }
 
 /** Raised when writes queued during a disconnect exceed the bound. */

@@ -6,7 +6,11 @@
 
 import assert from "node:assert/strict";
 import { RedisStore } from "../../src/store/redis_store.ts";
-import { StoreBacklogError, StoreError } from "../../src/store/types.ts";
+import {
+  StoreBacklogError,
+  StoreError,
+  StoreReplyError,
+} from "../../src/store/types.ts";
 import {
   REDIS_AVAILABLE,
   type RedisServer,
@@ -244,7 +248,10 @@ Deno.test({
       await server.cli("-n", "0", "SADD", "aset", "m");
       await assert.rejects(
         store.db("APPL_DB").hset("aset", { a: "1" }),
-        /redis APPL_DB at unix:.*: HSET: WRONGTYPE/,
+        (error: unknown) =>
+          error instanceof StoreReplyError && error.code === "WRONGTYPE" &&
+          error.key === "aset" &&
+          /^redis APPL_DB at unix:.*: HSET aset: WRONGTYPE/.test(error.message),
       );
       assert.equal(store.pending().APPL_DB, 0);
     }),

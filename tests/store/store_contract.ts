@@ -13,6 +13,7 @@ import {
   type ScriptReply,
   type Store,
   StoreError,
+  StoreReplyError,
   type StoreScript,
 } from "../../src/store/types.ts";
 import {
@@ -253,6 +254,24 @@ const checks: Record<string, Check> = {
     assert.equal(await db.exists("before"), true);
     assert.equal(await db.exists("after"), true);
     await assert.rejects(db.hgetall("set"), StoreError);
+  },
+
+  async "batchSettled gives a refused op's error in its slot"({ store }) {
+    const db = store.db("STATE_DB");
+    await db.eval(SWAP_SCRIPT, ["x", "h", "set"], ["m", "v"]);
+    await db.hset("hash", { a: "1" });
+    const results = await db.batchSettled([
+      { op: "hgetall", key: "hash" },
+      { op: "hgetall", key: "set" },
+      { op: "hset", key: "after", fields: { b: "2" } },
+    ]);
+    assert.deepEqual(results[0], { a: "1" });
+    const refused = results[1];
+    assert.ok(refused instanceof StoreReplyError, String(refused));
+    assert.equal(refused.code, "WRONGTYPE");
+    assert.equal(refused.key, "set");
+    assert.match(refused.message, /STATE_DB.*HGETALL set: WRONGTYPE/);
+    assert.deepEqual(await db.hgetall("after"), { b: "2" });
   },
 
   async "publish reaches subscribers in order"(fixture) {
