@@ -236,9 +236,11 @@ class MemoryDatabase implements Database {
           return this.#apply(op);
         } catch (error) {
           const text = error instanceof Error ? error.message : String(error);
-          return new StoreReplyError(`memory ${this.name}: ${text}`, {
+          const key = opKey(op);
+          const what = `${op.op.toUpperCase()}${key === null ? "" : ` ${key}`}`;
+          return new StoreReplyError(`memory ${this.name}: ${what}: ${text}`, {
             code: text.split(" ")[0],
-            key: opKey(op),
+            key,
             cause: error,
           });
         }
