@@ -1,11 +1,22 @@
 /**
  * Loader for SONiC's `database_config.json` (the map from database names to
  * Redis instances and numbers), as described in sonic_port_sync.md §1.
+ *
+ * A leading UTF-8 BOM is accepted. A syntax error is one line,
+ * `FILE:LINE:COLUMN: invalid JSON: what`, that never echoes the input.
  * @module
  */
 
 import { z } from "zod";
-import { ConfigError, describeIssues, readConfigText } from "./errors.ts";
+import {
+  capProblems,
+  ConfigError,
+  describeIssues,
+  formatKeyPath,
+  quoteValue,
+} from "./errors.ts";
+import { locateJsonError } from "./json_syntax.ts";
+import { MAX_CONFIG_BYTES, readConfigText, stripBom } from "./text.ts";
 
 /** Where SONiC keeps the file on a switch. */
 export const DEFAULT_DB_CONFIG_PATH =
@@ -95,8 +106,9 @@ export function parseDbConfig(
   for (const [name, raw] of Object.entries(result.data.DATABASES)) {
     const instance = instances.get(raw.instance);
     if (instance === undefined) {
+      const where = formatKeyPath(["DATABASES", name, "instance"]);
       problems.push(
-        `${source}: DATABASES.${name}.instance: unknown instance "${raw.instance}"`,
+        `${source}: ${where}: unknown instance ${quoteValue(raw.instance)}`,
       );
       continue;
     }
@@ -107,8 +119,43 @@ export function parseDbConfig(
       instance,
     });
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(capProblems(source, problems));
   return { source, databases };
+}
+
+/**
+ * Parses and validates database_config.json text (a leading BOM is
+ * dropped); `source` names it in errors.
+ *
+ * @example
+ * ```ts
+ * const text = '{"INSTANCES": {}, "DATABASES": {}}';
+ * parseDbConfigText(text, { source: "db.json" }).databases.size; // 0
+ * ```
+ */
+export function parseDbConfigText(
+  text: string,
+  options: { source: string },
+): DbConfig {
+  const { source } = options;
+  if (text.length > MAX_CONFIG_BYTES) {
+    throw new ConfigError([
+      `${source}: too large (${text.length} characters; at most ${MAX_CONFIG_BYTES})`,
+    ]);
+  }
+  const json = stripBom(text);
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch {
+    const error = locateJsonError(json);
+    throw new ConfigError([
+      error === null
+        ? `${source}: invalid JSON`
+        : `${source}:${error.line}:${error.column}: invalid JSON: ${error.reason}`,
+    ]);
+  }
+  return parseDbConfig(data, { source });
 }
 
 /**
@@ -121,18 +168,22 @@ export function parseDbConfig(
  */
 export async function loadDbConfig(path: string): Promise<DbConfig> {
   const text = await readConfigText(path);
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ConfigError([`${path}: invalid JSON: ${message}`]);
-  }
-  return parseDbConfig(data, { source: path });
+  return parseDbConfigText(text, { source: path });
+}
+
+/** Where a database lives: its server and number. */
+function location(info: DatabaseInfo): string {
+  const { instance } = info;
+  const server = instance.unixSocketPath !== null
+    ? `unix:${instance.unixSocketPath}`
+    : `tcp:${instance.hostname}:${instance.port}`;
+  return `${server}/${info.id}`;
 }
 
 /**
- * Returns the named databases, or throws one line per missing name.
+ * Returns the named databases, or throws one line per missing name and per
+ * name that shares its server and number with an earlier one (port sync
+ * would write STATE_DB's hashes into APPL_DB).
  *
  * @example
  * ```ts
@@ -143,11 +194,28 @@ export function requireDatabases(
   config: DbConfig,
   names: string[],
 ): DatabaseInfo[] {
-  const missing = names.filter((name) => !config.databases.has(name));
-  if (missing.length > 0) {
-    throw new ConfigError(
-      missing.map((name) => `${config.source}: DATABASES.${name}: missing`),
-    );
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const info = config.databases.get(name);
+    if (info === undefined) {
+      problems.push(
+        `${config.source}: ${formatKeyPath(["DATABASES", name])}: missing`,
+      );
+      continue;
+    }
+    const where = location(info);
+    const other = seen.get(where);
+    if (other !== undefined) {
+      problems.push(
+        `${config.source}: ${formatKeyPath(["DATABASES", name, "id"])}: ` +
+          `${info.id} on instance ${quoteValue(info.instance.name)} is ` +
+          `${other}'s database too; each needs its own`,
+      );
+    } else {
+      seen.set(where, name);
+    }
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return names.map((name) => config.databases.get(name)!);
 }

@@ -1,17 +1,34 @@
 /**
  * Loading and validating the TOML configuration file.
+ *
+ * A leading UTF-8 BOM is accepted (the TOML parser drops one). A syntax error is one line,
+ * `FILE:LINE:COLUMN: invalid TOML: what`, without the parser's excerpt of
+ * the file.
  * @module
  */
 
 import { parse, TomlError } from "smol-toml";
 import { type Config, validateConfig } from "./schema.ts";
-import { ConfigError, readConfigText } from "./errors.ts";
+import { ConfigError } from "./errors.ts";
+import { MAX_CONFIG_BYTES, readConfigText } from "./text.ts";
 
 /** Where SONiC packages put the file. */
 export const DEFAULT_CONFIG_PATH = "/etc/sonic/portsyncd.conf";
 
+const TOML_PREFIX = "Invalid TOML document: ";
+
+/** The parser's reason, without its prefix and its excerpt of the file. */
+function tomlReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const first = message.split("\n")[0];
+  return first.startsWith(TOML_PREFIX)
+    ? first.slice(TOML_PREFIX.length)
+    : first;
+}
+
 /**
- * Validates TOML text; `source` names it in errors.
+ * Validates TOML text (a leading BOM is accepted); `source` names it in
+ * errors.
  *
  * @example
  * ```ts
@@ -21,17 +38,19 @@ export const DEFAULT_CONFIG_PATH = "/etc/sonic/portsyncd.conf";
  */
 export function parseConfig(text: string, options: { source: string }): Config {
   const { source } = options;
+  if (text.length > MAX_CONFIG_BYTES) {
+    throw new ConfigError([
+      `${source}: too large (${text.length} characters; at most ${MAX_CONFIG_BYTES})`,
+    ]);
+  }
   let data: unknown;
   try {
     data = parse(text);
   } catch (error) {
-    if (error instanceof TomlError) {
-      const reason = error.message.split("\n")[0];
-      throw new ConfigError([
-        `${source}:${error.line}:${error.column}: invalid TOML: ${reason}`,
-      ]);
-    }
-    throw error;
+    const where = error instanceof TomlError
+      ? `${source}:${error.line}:${error.column}`
+      : source;
+    throw new ConfigError([`${where}: invalid TOML: ${tomlReason(error)}`]);
   }
   return validateConfig(data, { source });
 }
@@ -44,6 +63,7 @@ export function defaultConfig(): Config {
 /**
  * Reads and validates the configuration file. A missing file is an error
  * unless `optional` is set (the default path may be absent: all defaults).
+ * Every failure is a `ConfigError` of one-line problems.
  *
  * @example
  * ```ts
@@ -59,7 +79,7 @@ export async function loadConfig(
       await Deno.stat(path);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return defaultConfig();
-      throw error;
+      // Anything else (permissions, a bad path) is reported by the read.
     }
   }
   const text = await readConfigText(path);

@@ -7,7 +7,7 @@
  */
 
 import { z } from "zod";
-import { ConfigError, describeIssues } from "./errors.ts";
+import { capProblems, ConfigError, describeIssues } from "./errors.ts";
 
 /** Log levels, most severe first. */
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
@@ -32,17 +32,24 @@ export interface Config {
      */
     receive_buffer_bytes: number;
     /**
-     * Network namespace to watch: a name under /run/netns or a path. Empty
-     * (the default) means the daemon's own namespace, the normal case on a
-     * single-ASIC switch.
+     * Network namespace to watch: a name under /run/netns (not `.` or `..`,
+     * at most 255 bytes) or an absolute path. Empty (the default) means the
+     * daemon's own namespace, the normal case on a single-ASIC switch.
      */
     namespace: string;
   };
   /** `[store]` */
   store: {
-    /** Writes kept (and replayed in order) while Redis is unreachable. Default 100000. */
+    /**
+     * Writes kept (and replayed in order) while Redis is unreachable; at
+     * least `sync.max_batch`, or every full batch would be refused.
+     * Default 100000.
+     */
     max_pending_writes: number;
-    /** First reconnect delay in ms; doubles each attempt, with jitter. Default 100. */
+    /**
+     * First reconnect delay in ms; doubles each attempt, with jitter. At most
+     * `reconnect_max_ms`. Default 100.
+     */
     reconnect_initial_ms: number;
     /**
      * Longest reconnect delay in ms (at most 2^31-1, the longest timer).
@@ -52,7 +59,9 @@ export interface Config {
     /**
      * A command with no reply for this long (a Redis that accepts but never
      * answers, or is stopped) counts as a dead connection: it is reconnected
-     * and the unanswered commands are sent again. Default 5000.
+     * and the unanswered commands are sent again. At least 100: a shorter
+     * one would drop healthy connections whenever Redis pauses briefly (a
+     * fork for a snapshot, a large batch). Default 5000.
      */
     command_timeout_ms: number;
   };
@@ -66,7 +75,9 @@ export interface Config {
     max_batch: number;
     /**
      * Every this many ms, STATE_DB's port hashes are read back and anything
-     * another client deleted or changed is rewritten (0 disables). Default 2000.
+     * another client deleted or changed is rewritten (0 disables; else at
+     * least 100, so that the read-back cannot hammer the Redis all of SONiC
+     * shares). Default 2000.
      */
     verify_interval_ms: number;
   };
@@ -74,7 +85,9 @@ export interface Config {
   daemon: {
     /**
      * Directory of the lock file that keeps a second portsyncd off the same
-     * network namespace. Default `/run/portsyncd`.
+     * network namespace: an absolute path (a relative one would depend on the
+     * working directory, and two daemons could miss each other's lock).
+     * Default `/run/portsyncd`.
      */
     lock_dir: string;
   };
@@ -82,6 +95,49 @@ export interface Config {
 
 /** The longest delay a timer can take (2^31-1 ms); longer ones fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Shortest command timeout and verify interval (ms). */
+const MIN_REDIS_INTERVAL_MS = 100;
+
+/** Linux's longest file name (NAME_MAX), in bytes. */
+const NAME_MAX = 255;
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Why a `netlink.namespace` value cannot name a namespace, or null. */
+function namespaceProblem(value: string): string | null {
+  if (value === "") return null;
+  if (CONTROL.test(value)) return "must not contain control characters";
+  if (value.includes("/")) {
+    return value.startsWith("/")
+      ? null
+      : "must be a name under /run/netns or an absolute path";
+  }
+  if (value === "." || value === "..") {
+    return `"${value}" is not a namespace name`;
+  }
+  const bytes = new TextEncoder().encode(value).length;
+  if (bytes > NAME_MAX) {
+    return `a namespace name is at most ${NAME_MAX} bytes (this one is ${bytes})`;
+  }
+  return null;
+}
+
+/** Why a `daemon.lock_dir` value cannot be used, or null. */
+function lockDirProblem(value: string): string | null {
+  if (CONTROL.test(value)) return "must not contain control characters";
+  if (!value.startsWith("/")) return "must be an absolute path";
+  return null;
+}
+
+/** A string schema whose extra rule is `problem` (returning why, or null). */
+function checkedString(problem: (value: string) => string | null) {
+  return z.string().superRefine((value, context) => {
+    const message = problem(value);
+    if (message !== null) context.addIssue({ code: "custom", message });
+  });
+}
 
 const configSchema: z.ZodType<Config> = z.strictObject({
   log: z.strictObject({
@@ -91,30 +147,71 @@ const configSchema: z.ZodType<Config> = z.strictObject({
     receive_buffer_bytes: z.number().int().min(4096).max(1 << 30).default(
       8 * 1024 * 1024,
     ),
-    namespace: z.string().default(""),
+    namespace: checkedString(namespaceProblem).default(""),
   }).prefault({}),
   store: z.strictObject({
     max_pending_writes: z.number().int().min(1).default(100_000),
-    reconnect_initial_ms: z.number().int().min(1).default(100),
-    reconnect_max_ms: z.number().int().min(1).max(MAX_TIMER_MS).default(5_000),
-    command_timeout_ms: z.number().int().min(10).max(MAX_TIMER_MS).default(
-      5_000,
+    reconnect_initial_ms: z.number().int().min(1).max(MAX_TIMER_MS).default(
+      100,
     ),
+    reconnect_max_ms: z.number().int().min(1).max(MAX_TIMER_MS).default(5_000),
+    command_timeout_ms: z.number().int().min(MIN_REDIS_INTERVAL_MS).max(
+      MAX_TIMER_MS,
+    ).default(5_000),
   }).prefault({}),
   sync: z.strictObject({
     max_batch: z.number().int().min(1).default(4096),
-    verify_interval_ms: z.number().int().min(0).max(MAX_TIMER_MS).default(
-      2_000,
-    ),
+    verify_interval_ms: z.number().int().min(0).max(MAX_TIMER_MS).refine(
+      (value) => value === 0 || value >= MIN_REDIS_INTERVAL_MS,
+      `must be 0 (off) or at least ${MIN_REDIS_INTERVAL_MS}`,
+    ).default(2_000),
   }).prefault({}),
   daemon: z.strictObject({
-    lock_dir: z.string().min(1).default("/run/portsyncd"),
+    lock_dir: checkedString(lockDirProblem).default("/run/portsyncd"),
   }).prefault({}),
 });
 
+/** True if the file itself set `section.key` (rather than a default). */
+function isSet(data: unknown, section: string, key: string): boolean {
+  if (typeof data !== "object" || data === null) return false;
+  const table = (data as Record<string, unknown>)[section];
+  return typeof table === "object" && table !== null &&
+    Object.hasOwn(table, key);
+}
+
+/**
+ * Rules between settings, each as `FILE: key: what`, naming the key the
+ * file set (the one to change) when only one of the pair was set.
+ */
+function crossCheck(config: Config, data: unknown, file: string): string[] {
+  const problems: string[] = [];
+  const { store, sync } = config;
+  if (store.reconnect_initial_ms > store.reconnect_max_ms) {
+    const blameMax = isSet(data, "store", "reconnect_max_ms") &&
+      !isSet(data, "store", "reconnect_initial_ms");
+    problems.push(
+      blameMax
+        ? `${file}: store.reconnect_max_ms: ${store.reconnect_max_ms} is below store.reconnect_initial_ms (${store.reconnect_initial_ms}); the longest reconnect delay cannot be shorter than the first`
+        : `${file}: store.reconnect_initial_ms: ${store.reconnect_initial_ms} is above store.reconnect_max_ms (${store.reconnect_max_ms}); the first reconnect delay cannot exceed the longest`,
+    );
+  }
+  if (store.max_pending_writes < sync.max_batch) {
+    const blameBatch = isSet(data, "sync", "max_batch") &&
+      !isSet(data, "store", "max_pending_writes");
+    problems.push(
+      blameBatch
+        ? `${file}: sync.max_batch: ${sync.max_batch} is above store.max_pending_writes (${store.max_pending_writes}); every full batch would be refused`
+        : `${file}: store.max_pending_writes: ${store.max_pending_writes} is below sync.max_batch (${sync.max_batch}); every full batch would be refused`,
+    );
+  }
+  return problems;
+}
+
 /**
  * Validates parsed configuration data (missing sections and keys take their
- * defaults); `source` names the file in the one-line errors.
+ * defaults), then the rules between settings (`reconnect_initial_ms` ≤
+ * `reconnect_max_ms`, `max_pending_writes` ≥ `max_batch`); `source` names
+ * the file in the one-line errors. Start-up and `--check-config` both use it.
  *
  * @example
  * ```ts
@@ -129,6 +226,10 @@ export function validateConfig(
   const result = configSchema.safeParse(data);
   if (!result.success) {
     throw new ConfigError(describeIssues(options.source, result.error.issues));
+  }
+  const problems = crossCheck(result.data, data, options.source);
+  if (problems.length > 0) {
+    throw new ConfigError(capProblems(options.source, problems));
   }
   return result.data;
 }
