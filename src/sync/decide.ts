@@ -81,6 +81,41 @@ export function coalesce(
 }
 
 /**
+ * Turns renames into deletes: when a link message names an ifindex that
+ * `names` knows under another port name (`ip link set Ethernet0 name X`), a
+ * DELLINK for the old name is put before it, so the old port's STATE_DB
+ * hash goes. `names` (ifindex → port name) is updated in place as the
+ * messages are read; only port names are kept in it.
+ *
+ * @example
+ * ```ts ignore
+ * const names = new Map([[7, "Ethernet0"]]);
+ * followRenames([{ ...link, ifindex: 7, name: "Ethernet99" }], names);
+ * // [dellink Ethernet0, newlink Ethernet99]
+ * ```
+ */
+export function followRenames(
+  events: LinkEvent[],
+  names: Map<number, string>,
+): LinkEvent[] {
+  let result: LinkEvent[] | null = null;
+  events.forEach((event, index) => {
+    const known = names.get(event.ifindex);
+    if (known !== undefined && known !== event.name) {
+      result ??= events.slice(0, index);
+      result.push({ ...event, type: "dellink", name: known, master: null });
+    }
+    result?.push(event);
+    if (event.type === "dellink" || !event.name.startsWith(PORT_PREFIX)) {
+      names.delete(event.ifindex);
+    } else {
+      names.set(event.ifindex, event.name);
+    }
+  });
+  return result ?? events;
+}
+
+/**
  * The STATE_DB fields portsyncd owns for a link: `state`,
  * `netdev_oper_status`, `admin_status` and `mtu`.
  *
@@ -177,7 +212,9 @@ export interface ReconcileInput {
 
 /**
  * Plans the writes that make STATE_DB equal to the kernel: HSET where a
- * port's fields differ or are missing, DEL for ports the kernel no longer has.
+ * port's fields differ or are missing, DEL for ports the kernel no longer
+ * has whose hash carries portsyncd's `state` field (a hash without it was
+ * written by another daemon, for a port with no netdev yet: left alone).
  *
  * @example
  * ```ts
@@ -186,8 +223,10 @@ export interface ReconcileInput {
  */
 export function planReconcile(input: ReconcileInput): StateWrite[] {
   const writes: StateWrite[] = [];
-  for (const port of input.state.keys()) {
-    if (!input.links.has(port)) writes.push({ kind: "del", port });
+  for (const [port, fields] of input.state) {
+    if (!input.links.has(port) && fields.state !== undefined) {
+      writes.push({ kind: "del", port });
+    }
   }
   for (const [port, link] of input.links) {
     if (!input.inAppl.has(port)) continue;

@@ -26,6 +26,8 @@ export class DumpView {
   readonly seq: number;
   /** Port links by name, as the dump and the later messages tell them. */
   readonly links: Map<string, LinkEvent> = new Map();
+  /** ifindex → port name, so a rename during the dump drops the old name. */
+  readonly #names = new Map<number, string>();
   #started = false;
 
   /** Starts a view for the dump requested with `seq`. */
@@ -36,8 +38,19 @@ export class DumpView {
   /** Notes one link message (`seq` as received: 0 for live messages). */
   note(event: LinkEvent, seq: number): void {
     if (seq === this.seq) this.#started = true;
-    if (!this.#started || ignoreReason(event) !== null) return;
-    if (event.type === "dellink") this.links.delete(event.name);
-    else this.links.set(event.name, event);
+    if (!this.#started) return;
+    const previous = this.#names.get(event.ifindex);
+    if (previous !== undefined && previous !== event.name) {
+      this.links.delete(previous);
+      this.#names.delete(event.ifindex);
+    }
+    if (ignoreReason(event) !== null) return;
+    if (event.type === "dellink") {
+      this.links.delete(event.name);
+      this.#names.delete(event.ifindex);
+    } else {
+      this.links.set(event.name, event);
+      this.#names.set(event.ifindex, event.name);
+    }
   }
 }

@@ -1,7 +1,13 @@
 /**
  * The daemon's single event loop: every source (kernel link messages, store
- * reconnects, the APPL_DB re-check timer, shutdown) wakes the same loop, and
- * the loop handles one thing at a time, so no two writes race.
+ * reconnects, the APPL_DB re-check, the STATE_DB verify, a repair after a
+ * refused write, shutdown) wakes the same loop, and the loop handles one
+ * thing at a time, so no two writes race.
+ *
+ * Nothing here races promises: a wake-up is a fresh promise that the next
+ * notification resolves, and the pending receive notifies when it ends. So
+ * the loop holds a bounded number of promises however long it runs (racing a
+ * long-lived promise would add a reaction to it on every turn).
  * @module
  */
 
@@ -20,26 +26,26 @@ export interface LinkSource {
 
 /** Wakes the loop: `notify()` resolves the pending `wait()`, or the next one. */
 class Wakeup {
-  #pending: PromiseWithResolvers<void> | null = null;
+  #resolve: (() => void) | null = null;
   #notified = false;
 
   notify(): void {
-    if (this.#pending === null) {
+    const resolve = this.#resolve;
+    if (resolve === null) {
       this.#notified = true;
       return;
     }
-    this.#pending.resolve();
-    this.#pending = null;
+    this.#resolve = null;
+    resolve();
   }
 
-  /** The same promise until it is resolved, so racing it again leaks nothing. */
+  /** A fresh promise per wait, resolved by the next `notify()`. */
   wait(): Promise<void> {
     if (this.#notified) {
       this.#notified = false;
       return Promise.resolve();
     }
-    this.#pending ??= Promise.withResolvers<void>();
-    return this.#pending.promise;
+    return new Promise((resolve) => this.#resolve = resolve);
   }
 }
 
@@ -49,15 +55,24 @@ export interface SyncLoopOptions {
   links: LinkSource;
   /** Logger. */
   log: Logger;
-  /** Re-check period for ports waiting for APPL_DB, in milliseconds. */
+  /** Re-check period for ports waiting for APPL_DB, in ms (default 1000). */
   applRecheckMs?: number;
+  /**
+   * Period of the STATE_DB verify (hashes another client changed are
+   * rewritten), in ms; 0 disables it. Default 2000.
+   */
+  verifyIntervalMs?: number;
+  /** Backoff of the repair after a failed store operation (default 100 → 5000 ms). */
+  retry?: { initialMs: number; maxMs: number };
 }
 
 /**
  * Runs the engine: receive a drained batch, hand it to the engine, repeat;
  * between batches, do what a wake-up asked for (a resync after a store
- * reconnect, the APPL_DB re-check). A store error (e.g. a full backlog) is
- * logged; the resync after the store's reconnect repairs what it lost.
+ * reconnect, the APPL_DB re-check, the STATE_DB verify). When the store
+ * fails an operation (an error reply such as OOM or BUSY, a full backlog),
+ * the loop logs it and repairs STATE_DB from the kernel's state after a
+ * backoff, again and again until a repair succeeds.
  *
  * @example
  * ```ts ignore
@@ -71,9 +86,19 @@ export class SyncLoop {
   readonly #links: LinkSource;
   readonly #log: Logger;
   readonly #recheckMs: number;
+  readonly #verifyMs: number;
+  readonly #retry: { initialMs: number; maxMs: number };
   readonly #wakeup = new Wakeup();
+  #received: NetlinkNotice[] | null = null;
+  #receiveError: unknown = null;
+  #receiving: Promise<void> | null = null;
   #resyncReason: string | null = null;
   #lastRecheck = 0;
+  #verifyDue = false;
+  #repairDue = false;
+  #repairTimer: ReturnType<typeof setTimeout> | undefined;
+  #retryMs: number;
+  #failures = 0;
 
   /** Creates a loop around an engine. */
   constructor(sync: PortSync, options: SyncLoopOptions) {
@@ -81,6 +106,9 @@ export class SyncLoop {
     this.#links = options.links;
     this.#log = options.log;
     this.#recheckMs = options.applRecheckMs ?? 1000;
+    this.#verifyMs = options.verifyIntervalMs ?? 2000;
+    this.#retry = options.retry ?? { initialMs: 100, maxMs: 5000 };
+    this.#retryMs = this.#retry.initialMs;
   }
 
   /** Asks for a full dump and reconcile, done by the loop between batches. */
@@ -89,38 +117,75 @@ export class SyncLoop {
     this.#wakeup.notify();
   }
 
+  /** True while a failed store operation waits for its repair. */
+  get repairing(): boolean {
+    return this.#failures > 0;
+  }
+
   /** Runs until the signal aborts, then returns once the batch in hand is written. */
   async run(signal: AbortSignal): Promise<void> {
-    const onAbort = () => this.#wakeup.notify();
-    signal.addEventListener("abort", onAbort);
-    const timer = setInterval(() => {
+    const wake = () => this.#wakeup.notify();
+    signal.addEventListener("abort", wake);
+    const recheck = setInterval(() => {
       if (this.#sync.awaitingAppl > 0) this.#wakeup.notify();
     }, this.#recheckMs);
-    let receiving: Promise<NetlinkNotice[]> | null = null;
+    const verify = this.#verifyMs > 0
+      ? setInterval(() => {
+        this.#verifyDue = true;
+        this.#wakeup.notify();
+      }, this.#verifyMs)
+      : undefined;
     try {
       while (!signal.aborted) {
-        receiving ??= this.#links.receive({ signal });
-        const notices = await Promise.race([
-          receiving,
-          this.#wakeup.wait().then(() => null),
-        ]);
-        if (notices !== null) receiving = null;
-        await this.#step(notices);
+        if (this.#receiving === null && this.#received === null) {
+          this.#receiving = this.#receive(signal);
+        }
+        await this.#wakeup.wait();
+        await this.#step(signal);
       }
+      if (this.#receiving !== null) await this.#receiving;
+      await this.#step(signal);
     } finally {
-      clearInterval(timer);
-      signal.removeEventListener("abort", onAbort);
-      if (receiving !== null) await receiving;
+      clearInterval(recheck);
+      clearInterval(verify);
+      clearTimeout(this.#repairTimer);
+      signal.removeEventListener("abort", wake);
     }
   }
 
-  async #step(notices: NetlinkNotice[] | null): Promise<void> {
+  /** One receive; its end (data or failure) is remembered and wakes the loop. */
+  async #receive(signal: AbortSignal): Promise<void> {
     try {
-      if (notices !== null) await this.#sync.handle(notices);
+      this.#received = await this.#links.receive({ signal });
+    } catch (error) {
+      this.#receiveError = error;
+    }
+    this.#receiving = null;
+    this.#wakeup.notify();
+  }
+
+  async #step(signal: AbortSignal): Promise<void> {
+    if (this.#receiveError !== null) throw this.#receiveError;
+    const notices = this.#received;
+    this.#received = null;
+    try {
+      if (notices !== null && notices.length > 0) {
+        await this.#sync.handle(notices);
+      }
       if (this.#resyncReason !== null) {
         const reason = this.#resyncReason;
         this.#resyncReason = null;
         this.#sync.requestResync(reason);
+      }
+      if (signal.aborted) return;
+      if (this.#repairDue) {
+        this.#repairDue = false;
+        this.#verifyDue = false;
+        await this.#sync.repair();
+        this.#repaired();
+      } else if (this.#verifyDue && this.#failures === 0) {
+        this.#verifyDue = false;
+        await this.#sync.verify();
       }
       const now = Date.now();
       if (
@@ -132,9 +197,38 @@ export class SyncLoop {
       }
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
-      // Writes refused while Redis is away are reconciled by the resync
-      // that follows the reconnect; resyncing now would only refill the queue.
-      this.#log.error("store write failed", { error: error.message });
+      this.#failed(error);
     }
+  }
+
+  #failed(error: StoreError): void {
+    this.#failures++;
+    const retryMs = this.#retryMs;
+    if (this.#repairTimer === undefined && !this.#repairDue) {
+      this.#retryMs = Math.min(this.#retry.maxMs, this.#retryMs * 2);
+      this.#repairTimer = setTimeout(() => {
+        this.#repairTimer = undefined;
+        this.#repairDue = true;
+        this.#wakeup.notify();
+      }, retryMs);
+    }
+    const fields = { error: error.message, retry_ms: retryMs };
+    if (this.#failures === 1) {
+      this.#log.error("store write failed; STATE_DB will be repaired", fields);
+    } else {
+      this.#log.warn("store write failed again", {
+        ...fields,
+        failures: this.#failures,
+      });
+    }
+  }
+
+  #repaired(): void {
+    if (this.#failures === 0) return;
+    this.#log.info("store writes succeed again; STATE_DB repaired", {
+      failures: this.#failures,
+    });
+    this.#failures = 0;
+    this.#retryMs = this.#retry.initialMs;
   }
 }

@@ -8,14 +8,16 @@
  */
 
 import type { LinkEvent, NetlinkNotice } from "../netlink/types.ts";
-import type { Database, Fields, Store, StoreOp } from "../store/types.ts";
+import type { Database, Store } from "../store/types.ts";
 import { ProducerStateTable } from "../store/producer_state_table.ts";
 import type { Logger } from "../log/mod.ts";
 import {
   coalesce,
+  fieldsMatch,
+  followRenames,
   planReconcile,
   planWrites,
-  PORT_PREFIX,
+  stateFields,
   type StateWrite,
 } from "./decide.ts";
 import {
@@ -27,6 +29,7 @@ import {
 } from "./startup.ts";
 import { newCounters, type SyncCounters } from "./stats.ts";
 import { DumpView } from "./dump_view.ts";
+import { StatePortTable } from "./state_table.ts";
 
 /** What the engine needs from the kernel side: dump requests. */
 export interface DumpRequester {
@@ -59,16 +62,16 @@ export class PortSync {
   readonly #appl: Database;
   readonly #config: Database;
   readonly #state: Database;
+  readonly #table: StatePortTable;
   readonly #producer: ProducerStateTable;
   readonly #links: DumpRequester;
   readonly #log: Logger;
-  readonly #maxBatch: number;
   /** The kernel's port links as last heard. */
   #kernel = new Map<string, LinkEvent>();
+  /** ifindex → port name of the kernel's ports, to follow renames. */
+  #names = new Map<number, string>();
   /** The running dump, or null. */
   #dump: DumpView | null = null;
-  /** Owned fields as last written to (or read from) STATE_DB. */
-  readonly #written = new Map<string, Fields>();
   /** Ports with a link that are not in APPL_DB yet. */
   readonly #awaitingAppl = new Set<string>();
   /** Configured ports not yet seen; null once PortInitDone is out (or warm). */
@@ -83,8 +86,12 @@ export class PortSync {
     this.#producer = new ProducerStateTable(this.#appl, PORT_TABLE);
     this.#links = options.links;
     this.#log = options.log;
-    this.#maxBatch = options.maxBatch ?? 4096;
     this.counters = options.counters ?? newCounters();
+    this.#table = new StatePortTable(this.#state, {
+      log: this.#log,
+      counters: this.counters,
+      maxBatch: options.maxBatch ?? 4096,
+    });
   }
 
   /** Ports with a link that wait for their APPL_DB entry. */
@@ -110,7 +117,10 @@ export class PortSync {
   async start(): Promise<StartInfo> {
     const warm = await checkWarmStart(this.#state);
     this.requestResync("start-up");
-    const ports = await readPortConfig(this.#config);
+    const ports = await readPortConfig(this.#config, {
+      onSkipped: (key, reason) =>
+        this.#log.warn("CONFIG_DB port entry skipped", { key, reason }),
+    });
     if (!warm.warm) {
       const skipped = await publishPortConfig(this.#producer, ports);
       for (const port of skipped) {
@@ -131,7 +141,7 @@ export class PortSync {
    * a dump runs, the request is remembered and made when it completes.
    */
   requestResync(reason: string): void {
-    this.#written.clear();
+    this.#table.written.clear();
     if (this.#dump !== null) {
       this.#dumpAgain = true;
       return;
@@ -171,8 +181,10 @@ export class PortSync {
 
   /** Re-checks ports waiting for APPL_DB and writes those now present. */
   async recheckAppl(): Promise<void> {
-    const waiting = [...this.#awaitingAppl].filter((p) => this.#kernel.has(p));
-    this.#awaitingAppl.clear();
+    for (const port of this.#awaitingAppl) {
+      if (!this.#kernel.has(port)) this.#awaitingAppl.delete(port);
+    }
+    const waiting = [...this.#awaitingAppl];
     if (waiting.length === 0) return;
     const changes = waiting.map((port) => ({
       port,
@@ -180,14 +192,51 @@ export class PortSync {
       link: this.#kernel.get(port)!,
     }));
     const inAppl = await this.#applPorts(waiting);
-    const plan = planWrites(changes, { inAppl, written: this.#written });
-    await this.#write(plan.writes);
+    const plan = planWrites(changes, { inAppl, written: this.#table.written });
+    await this.#table.write(plan.writes);
     this.#afterPlan(plan.seen, plan.notInAppl, { quiet: true });
     await this.#maybePublishInitDone();
   }
 
-  async #applyEvents(events: LinkEvent[]): Promise<void> {
+  /**
+   * Makes STATE_DB equal to the kernel's ports as last heard, reading every
+   * port hash back (after a failed write, when the cache cannot be trusted).
+   */
+  async repair(): Promise<void> {
+    await this.#reconcile("repaired");
+    await this.#maybePublishInitDone();
+  }
+
+  /**
+   * The cheap periodic check: reads back the hashes portsyncd wrote (one
+   * round trip) and rewrites those another client deleted or changed (a
+   * DEL, an HSET of an owned field, a FLUSHDB).
+   */
+  async verify(): Promise<void> {
+    const ports = [...this.#table.written.keys(), ...this.#table.notHash]
+      .filter((port) => this.#kernel.has(port));
+    if (ports.length === 0) return;
+    const current = await this.#table.read(ports);
+    const writes: StateWrite[] = [];
+    for (const [port, fields] of current) {
+      // A port read back here was written, or its key was not a hash and
+      // now is (or is gone): either way it must hold the kernel's state.
+      const wanted = stateFields(this.#kernel.get(port)!);
+      if (!fieldsMatch(wanted, fields)) {
+        writes.push({ kind: "hset", port, fields: wanted });
+      }
+    }
+    if (writes.length === 0) return;
+    this.counters.repairs += writes.length;
+    this.#log.warn("STATE_DB changed behind portsyncd; rewritten", {
+      ports: writes.map((write) => write.port).join(","),
+    });
+    await this.#table.write(writes);
+  }
+
+  async #applyEvents(received: LinkEvent[]): Promise<void> {
     const debug = this.#log.enabled("debug");
+    const events = followRenames(received, this.#names);
     const changes = coalesce(events, {
       onIgnored: (event, reason) => {
         this.counters.ignoredMessages++;
@@ -204,7 +253,7 @@ export class PortSync {
     const inAppl = await this.#applPorts([...changes.keys()]);
     const plan = planWrites(changes.values(), {
       inAppl,
-      written: this.#written,
+      written: this.#table.written,
     });
     if (debug) {
       this.#log.debug("link batch", {
@@ -213,7 +262,7 @@ export class PortSync {
         writes: plan.writes.length,
       });
     }
-    await this.#write(plan.writes);
+    await this.#table.write(plan.writes);
     for (const change of changes.values()) {
       if (change.link === null) this.#awaitingAppl.delete(change.port);
     }
@@ -245,36 +294,35 @@ export class PortSync {
     // exactly what the kernel has: ports missing from it were lost DELLINKs.
     this.#kernel = this.#dump!.links;
     this.#dump = null;
+    this.#names = new Map(
+      [...this.#kernel.values()].map((link) => [link.ifindex, link.name]),
+    );
     for (const port of this.#awaitingAppl) {
       if (!this.#kernel.has(port)) this.#awaitingAppl.delete(port);
     }
-    await this.#reconcile();
+    await this.#reconcile("reconciled");
     if (this.#dumpAgain) {
       this.#dumpAgain = false;
       this.requestResync("changes during the previous dump");
     }
   }
 
-  async #reconcile(): Promise<void> {
-    const prefix = PORT_TABLE + this.#state.separator;
-    const keys = await this.#state.scan(`${prefix}${PORT_PREFIX}*`);
-    const values = await this.#state.batch(
-      keys.map((key) => ({ op: "hgetall", key }) as const),
-    ) as Fields[];
-    const state = new Map<string, Fields>();
-    keys.forEach((key, index) =>
-      state.set(key.slice(prefix.length), values[index])
-    );
+  /** Reads STATE_DB's port hashes and writes what differs from the kernel. */
+  async #reconcile(what: "reconciled" | "repaired"): Promise<void> {
+    const written = this.#table.written;
+    written.clear();
+    const state = await this.#table.readAll();
     const inAppl = await this.#applPorts([...this.#kernel.keys()]);
-    this.#written.clear();
-    for (const [port, fields] of state) this.#written.set(port, fields);
+    for (const [port, fields] of state) {
+      if (fields.state !== undefined) written.set(port, fields);
+    }
     for (const port of this.#kernel.keys()) {
       if (!inAppl.has(port)) this.#awaitingAppl.add(port);
     }
     const writes = planReconcile({ links: this.#kernel, inAppl, state });
-    await this.#write(writes);
+    await this.#table.write(writes);
     this.counters.reconciles++;
-    this.#log.info("reconciled STATE_DB with the kernel", {
+    this.#log.info(`${what} STATE_DB with the kernel`, {
       ports: this.#kernel.size,
       writes: writes.length,
     });
@@ -302,29 +350,6 @@ export class PortSync {
       })),
     );
     return new Set(ports.filter((_, index) => replies[index] === true));
-  }
-
-  async #write(writes: StateWrite[]): Promise<void> {
-    const sep = this.#state.separator;
-    for (let start = 0; start < writes.length; start += this.#maxBatch) {
-      const chunk = writes.slice(start, start + this.#maxBatch);
-      const ops: StoreOp[] = chunk.map((write) => {
-        const key = `${PORT_TABLE}${sep}${write.port}`;
-        return write.kind === "del"
-          ? { op: "del", key }
-          : { op: "hset", key, fields: write.fields };
-      });
-      await this.#state.batch(ops);
-      for (const write of chunk) {
-        if (write.kind === "del") {
-          this.#written.delete(write.port);
-          this.counters.stateDeletes++;
-        } else {
-          this.#written.set(write.port, write.fields);
-          this.counters.stateWrites++;
-        }
-      }
-    }
   }
 
   async #maybePublishInitDone(): Promise<void> {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Database, Fields } from "../store/types.ts";
+import { type Database, type Fields, StoreReplyError } from "../store/types.ts";
 import type {
   ProducerChange,
   ProducerStateTable,
@@ -54,7 +54,8 @@ export async function checkWarmStart(state: Database): Promise<WarmStart> {
 
 /**
  * Reads every CONFIG_DB `PORT|*` entry, by port name, with field names cut
- * at the first `@`.
+ * at the first `@`. An entry with an empty name or that is not a hash is
+ * skipped and reported to `onSkipped` with its key (the rest still sync).
  *
  * @example
  * ```ts
@@ -64,15 +65,29 @@ export async function checkWarmStart(state: Database): Promise<WarmStart> {
  */
 export async function readPortConfig(
   config: Database,
+  options: { onSkipped?: (key: string, reason: string) => void } = {},
 ): Promise<Map<string, Fields>> {
   const prefix = CONFIG_PORT_TABLE + config.separator;
   const keys = (await config.scan(`${prefix}*`)).sort();
-  const values = await config.batch(
-    keys.map((key) => ({ op: "hgetall", key }) as const),
-  ) as Fields[];
+  const named = keys.filter((key) => {
+    if (key.length > prefix.length) return true;
+    options.onSkipped?.(key, "empty port name");
+    return false;
+  });
+  const values = await config.batchSettled(
+    named.map((key) => ({ op: "hgetall", key }) as const),
+  );
   const ports = new Map<string, Fields>();
-  keys.forEach((key, index) => {
-    ports.set(key.slice(prefix.length), configFieldsForAppl(values[index]));
+  named.forEach((key, index) => {
+    const value = values[index];
+    if (value instanceof StoreReplyError) {
+      options.onSkipped?.(
+        key,
+        value.code === "WRONGTYPE" ? "not a hash" : value.message,
+      );
+      return;
+    }
+    ports.set(key.slice(prefix.length), configFieldsForAppl(value as Fields));
   });
   return ports;
 }

@@ -26,6 +26,8 @@ export interface SyncCounters {
   reconnects: number;
   /** NLMSG_ERROR replies to our requests. */
   netlinkErrors: number;
+  /** STATE_DB port hashes rewritten because another client changed them. */
+  repairs: number;
 }
 
 /** Fresh counters, all zero. */
@@ -41,5 +43,6 @@ export function newCounters(): SyncCounters {
     reconciles: 0,
     reconnects: 0,
     netlinkErrors: 0,
+    repairs: 0,
   };
 }
