@@ -7,80 +7,35 @@
  * ```
  *
  * Exit codes: 0 success, 1 configuration or runtime failure, 2 usage error.
+ *
+ * The signal handling is installed before the rest of the program is even
+ * loaded (it is imported dynamically below), so that SIGTERM works from the
+ * first moment and SIGUSR1 never reaches Deno's inspector trigger.
  * @module
  */
 
-import { CliExit, type CliOptions, parseCommandLine } from "./src/cli/args.ts";
-import { loadSettings, summarizeSettings } from "./src/cli/settings.ts";
-import { ConfigError } from "./src/config/errors.ts";
-import { loadConfig } from "./src/config/load.ts";
-import { DaemonError, runDaemon } from "./src/daemon/mod.ts";
-import { createLogger } from "./src/log/mod.ts";
-import { runMonitor } from "./src/netlink/monitor.ts";
-import { StoreError } from "./src/store/types.ts";
-import { SyscallError } from "./ffi/errno.ts";
+import { installProcessSignals } from "./src/daemon/signals.ts";
+import { permissionProblem } from "./src/cli/permission.ts";
 
-/** `--monitor` watches the configured namespace; it needs no database map. */
-async function monitor(cli: CliOptions): Promise<number> {
-  const config = await loadConfig(cli.config, {
-    optional: !cli.configExplicit,
-  });
-  const { namespace, receive_buffer_bytes } = config.netlink;
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
-  try {
-    await runMonitor({
-      signal: controller.signal,
-      netns: namespace === "" ? undefined : namespace,
-      receiveBufferBytes: receive_buffer_bytes,
-    });
-  } finally {
-    Deno.removeSignalListener("SIGINT", stop);
-    Deno.removeSignalListener("SIGTERM", stop);
-  }
-  return 0;
-}
-
-async function run(cli: CliOptions): Promise<number> {
-  if (cli.monitor) return await monitor(cli);
-  const settings = await loadSettings(cli);
-  if (cli.checkConfig) {
-    console.log(summarizeSettings(settings, { store: cli.store }));
-    return 0;
-  }
-  const log = createLogger(settings.config.log.level);
-  return await runDaemon(settings, { store: cli.store, log });
-}
-
-async function main(args: string[]): Promise<number> {
-  let cli: CliOptions;
-  try {
-    cli = parseCommandLine(args);
-  } catch (error) {
-    if (!(error instanceof CliExit)) throw error;
-    (error.exitCode === 0 ? console.log : console.error)(error.message);
-    return error.exitCode;
-  }
-  try {
-    return await run(cli);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      for (const problem of error.problems) console.error(problem);
-      return 1;
-    }
-    if (
-      error instanceof StoreError || error instanceof SyscallError ||
-      error instanceof DaemonError
-    ) {
-      console.error(`portsyncd: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+/** Prints a missing permission as one line and exits 1; anything else is rethrown. */
+function exitOnPermission(error: unknown): void {
+  const line = permissionProblem(error);
+  if (line === null) throw error;
+  console.error(line);
+  Deno.exit(1);
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    if (permissionProblem(event.reason) === null) return;
+    event.preventDefault();
+    exitOnPermission(event.reason);
+  });
+  try {
+    const signals = installProcessSignals();
+    const { main } = await import("./src/cli/main.ts");
+    Deno.exit(await main(Deno.args, { signals }));
+  } catch (error) {
+    exitOnPermission(error);
+  }
 }

@@ -39,3 +39,21 @@ export const O_RDONLY = 0;
 export const O_CLOEXEC = 0o2000000;
 /** `CLONE_NEWNET`, the namespace type for {@linkcode setns}. */
 export const CLONE_NEWNET = 0x40000000;
+/** `NS_GET_NSTYPE`: ioctl on a namespace file; returns its `CLONE_NEW*` type. */
+export const NS_GET_NSTYPE = 0xb703;
+/** `AT_FDCWD`: `*at` calls resolve a relative path from the working directory. */
+export const AT_FDCWD: number = -100;
+/** `AT_EMPTY_PATH`: `*at` calls with an empty path act on the fd itself. */
+export const AT_EMPTY_PATH = 0x1000;
+/** `STATX_INO`: ask `statx` for the inode number (the device always comes). */
+export const STATX_INO = 0x100;
+/** `SIGHUP`. */
+export const SIGHUP = 1;
+/** `SIGQUIT`. */
+export const SIGQUIT = 3;
+/** `SIGUSR1`. */
+export const SIGUSR1 = 10;
+/** `SIGUSR2`. */
+export const SIGUSR2 = 12;
+/** `SIGPIPE`. */
+export const SIGPIPE = 13;

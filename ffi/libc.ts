@@ -50,6 +50,12 @@ export const LIBC_SYMBOLS = {
   },
   setns: { parameters: ["i32", "i32"], result: "i32" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
+  ioctl: { parameters: ["i32", "u64", "u64"], result: "i32" },
+  statx: {
+    parameters: ["i32", "buffer", "i32", "u32", "buffer"],
+    result: "i32",
+  },
+  signal: { parameters: ["i32", "pointer"], result: "pointer" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
@@ -91,11 +97,24 @@ export function errno(): number {
   return new Deno.UnsafePointerView(location).getInt32();
 }
 
-function check(call: string, result: number | bigint): number {
+/**
+ * Returns a libc call's result as a number, or throws
+ * {@linkcode SyscallError} with the current `errno` when it is negative.
+ * For wrappers in other `ffi/` files.
+ *
+ * @example
+ * ```ts ignore
+ * import { checkResult, libc } from "./libc.ts";
+ * const fd = checkResult("open", libc().open(path, 0));
+ * ```
+ */
+export function checkResult(call: string, result: number | bigint): number {
   const value = Number(result);
   if (value < 0) throw new SyscallError(call, errno());
   return value;
 }
+
+const check = checkResult;
 
 /** Arguments of {@linkcode socket}. */
 export interface SocketOptions {

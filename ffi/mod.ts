@@ -7,3 +7,5 @@
 export * from "./errno.ts";
 export * from "./constants.ts";
 export * from "./libc.ts";
+export * from "./files.ts";
+export * from "./signals.ts";

@@ -14,7 +14,7 @@ import {
   requireDatabases,
 } from "../config/db_config.ts";
 import { ConfigError } from "../config/errors.ts";
-import { netnsPath } from "../netlink/socket.ts";
+import { netnsProblem } from "../netlink/netns.ts";
 import type { CliOptions } from "./args.ts";
 
 /** Databases port sync reads and writes. */
@@ -91,13 +91,10 @@ export async function loadSettings(cli: CliOptions): Promise<Settings> {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
-  const namespace = config.netlink.namespace;
-  if (namespace !== "" && !(await exists(netnsPath(namespace)))) {
-    problems.push(
-      `${cli.config}: netlink.namespace: no network namespace at ${
-        netnsPath(namespace)
-      }`,
-    );
+  // The same check the link socket makes when it opens the namespace.
+  const namespaceProblem = netnsProblem(config.netlink.namespace);
+  if (namespaceProblem !== null) {
+    problems.push(`${cli.config}: netlink.namespace: ${namespaceProblem}`);
   }
   let dbConfig: DbConfig | null = null;
   try {

@@ -1,17 +1,37 @@
 /**
  * The daemon: wires the store, the link socket, the port sync engine and its
- * loop together, and owns start-up order and shutdown (SIGTERM / SIGINT).
+ * loop together, and owns start-up order and shutdown. Start-up opens the
+ * namespace's link socket, takes the namespace lock (one portsyncd per
+ * namespace), watches the namespace file, then connects to Redis and runs
+ * port sync's start-up; every wait is abandoned as soon as the stop signal
+ * aborts, so SIGTERM ends start-up at any stage.
  * @module
  */
 
 import { REQUIRED_DATABASES, type Settings } from "../cli/settings.ts";
+import type { DbConfig } from "../config/db_config.ts";
 import type { Logger } from "../log/mod.ts";
-import { LinkSocket, netnsPath } from "../netlink/socket.ts";
+import { netnsPath, NotNetnsError } from "../netlink/netns.ts";
+import { LinkSocket } from "../netlink/socket.ts";
 import { SyscallError } from "../../ffi/errno.ts";
 import { openStore } from "../store/open_store.ts";
+import { RedisStore } from "../store/redis_store.ts";
 import type { Store } from "../store/types.ts";
 import { SyncLoop } from "../sync/loop.ts";
 import { PortSync } from "../sync/port_sync.ts";
+import {
+  LockFileError,
+  LockHeldError,
+  lockNamespace,
+  type NamespaceLock,
+} from "./lock.ts";
+import {
+  describeNetnsChange,
+  type NetnsWatch,
+  watchNetns,
+} from "./netns_watch.ts";
+import { installProcessSignals } from "./signals.ts";
+import { StartupAborted, startupStep } from "./startup_step.ts";
 
 /** How long shutdown may take before the daemon gives up flushing. */
 export const SHUTDOWN_DEADLINE_MS = 1800;
@@ -25,34 +45,59 @@ export interface DaemonOptions {
   store: "redis" | "memory" | Store;
   /** Logger. */
   log: Logger;
-  /** Stops the daemon (default: SIGTERM and SIGINT). */
+  /**
+   * Stops the daemon (default: the process's SIGTERM / SIGINT, from
+   * `installProcessSignals`).
+   */
   signal?: AbortSignal;
   /** Called once start-up is complete (the later systemd notifier hooks in here). */
   onReady?: (sync: PortSync) => void;
 }
 
-function signalsController(): { controller: AbortController; dispose(): void } {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  Deno.addSignalListener("SIGTERM", stop);
-  Deno.addSignalListener("SIGINT", stop);
-  return {
-    controller,
-    dispose() {
-      Deno.removeSignalListener("SIGTERM", stop);
-      Deno.removeSignalListener("SIGINT", stop);
-    },
-  };
+/** Raised when the daemon cannot start; the message is one line. */
+export class DaemonError extends Error {
+  /** Creates the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "DaemonError";
+  }
+}
+
+/** `APPL_DB, CONFIG_DB, STATE_DB at unix:/run/redis.sock` (grouped by endpoint). */
+function describeRedis(dbConfig: DbConfig, names: readonly string[]): string {
+  const byEndpoint = new Map<string, string[]>();
+  for (const name of names) {
+    const instance = dbConfig.databases.get(name)?.instance;
+    if (instance === undefined) continue;
+    const endpoint = instance.unixSocketPath !== null
+      ? `unix:${instance.unixSocketPath}`
+      : `tcp:${instance.hostname}:${instance.port}`;
+    byEndpoint.set(endpoint, [...byEndpoint.get(endpoint) ?? [], name]);
+  }
+  return [...byEndpoint].map(([endpoint, databases]) =>
+    `${databases.join(", ")} at ${endpoint}`
+  ).join("; ");
+}
+
+/** `unanswered redis commands: STATE_DB=3`, or "" (for slow start-up steps). */
+function unanswered(store: Store | null): string {
+  if (!(store instanceof RedisStore)) return "";
+  const busy = Object.entries(store.pending())
+    .filter(([, count]) => count > 0)
+    .map(([name, count]) => `${name}=${count}`);
+  return busy.length === 0
+    ? ""
+    : `unanswered redis commands: ${busy.join(" ")}`;
 }
 
 async function connectStore(
   settings: Settings,
-  options: DaemonOptions,
+  options: DaemonOptions & { signal: AbortSignal },
 ): Promise<Store> {
   if (typeof options.store === "object") return options.store;
   const { store: storeConfig } = settings.config;
   const log = options.log;
-  return await openStore(options.store, settings.dbConfig, {
+  const opening = openStore(options.store, settings.dbConfig, {
     redis: {
       databases: REQUIRED_DATABASES,
       maxPendingWrites: storeConfig.max_pending_writes,
@@ -63,14 +108,18 @@ async function connectStore(
       onLog: (level, message) => log[level](message),
     },
   });
-}
-
-/** Raised when the daemon cannot start; the message is one line. */
-export class DaemonError extends Error {
-  /** Creates the error. */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "DaemonError";
+  if (options.store === "memory") return await opening;
+  const step = `connecting to redis ${
+    describeRedis(settings.dbConfig, REQUIRED_DATABASES)
+  }`;
+  try {
+    return await startupStep(step, opening, options);
+  } catch (error) {
+    // A connect that completes after the daemon gave up is closed at once.
+    if (error instanceof StartupAborted) {
+      opening.then((late) => late.close()).catch(() => {});
+    }
+    throw error;
   }
 }
 
@@ -83,12 +132,28 @@ function openLinkSocket(settings: Settings): LinkSocket {
       netns,
     });
   } catch (error) {
-    if (!(error instanceof SyscallError)) throw error;
+    if (!(error instanceof SyscallError || error instanceof NotNetnsError)) {
+      throw error;
+    }
     const where = netns === undefined ? "" : ` in ${netnsPath(netns)}`;
     throw new DaemonError(
       `cannot open the netlink link socket${where}: ${error.message}`,
       { cause: error },
     );
+  }
+}
+
+function takeLock(settings: Settings, socket: LinkSocket): NamespaceLock {
+  try {
+    return lockNamespace(socket.netns, {
+      dir: settings.config.daemon.lock_dir,
+      namespace: settings.config.netlink.namespace,
+    });
+  } catch (error) {
+    if (error instanceof LockHeldError || error instanceof LockFileError) {
+      throw new DaemonError(error.message, { cause: error });
+    }
+    throw error;
   }
 }
 
@@ -113,10 +178,30 @@ function deadlineAfter(signal: AbortSignal, ms: number): {
   };
 }
 
+/** Runs `stop`'s abort (with the change's line logged) when the namespace goes. */
+function watchNamespace(
+  settings: Settings,
+  socket: LinkSocket,
+  options: { log: Logger; fatal: AbortController },
+): NetnsWatch | null {
+  const namespace = settings.config.netlink.namespace;
+  if (namespace === "") return null;
+  const path = netnsPath(namespace);
+  return watchNetns(path, socket.netns, {
+    onChange(change) {
+      options.log.error(describeNetnsChange(change, { namespace, path }));
+      options.fatal.abort(`network namespace ${change.kind}`);
+    },
+  });
+}
+
 /**
  * Runs port sync until stopped; resolves with the exit code: 0 after a clean
- * shutdown with every write flushed, 1 when the shutdown deadline passed
- * with writes still pending (e.g. Redis unreachable).
+ * shutdown with every write flushed (also when stopped during start-up), 1
+ * when the shutdown deadline passed with writes still pending (e.g. Redis
+ * unreachable) or the watched namespace was deleted or replaced. Raises
+ * `DaemonError` (one line) when it cannot start: namespace unusable,
+ * another portsyncd on the namespace, Redis refusing connections.
  *
  * @example
  * ```ts ignore
@@ -129,14 +214,22 @@ export async function runDaemon(
 ): Promise<number> {
   const { config } = settings;
   const log = options.log;
-  const signals = options.signal === undefined ? signalsController() : null;
-  const signal = options.signal ?? signals!.controller.signal;
+  const fatal = new AbortController();
+  const signal = AbortSignal.any([
+    options.signal ?? installProcessSignals().signal,
+    fatal.signal,
+  ]);
   const deadline = deadlineAfter(signal, SHUTDOWN_DEADLINE_MS);
-  const store = await connectStore(settings, options);
   let socket: LinkSocket | null = null;
+  let lock: NamespaceLock | null = null;
+  let watch: NetnsWatch | null = null;
+  let store: Store | null = null;
   let outcome: "done" | "late" = "done";
   try {
     socket = openLinkSocket(settings);
+    lock = takeLock(settings, socket);
+    watch = watchNamespace(settings, socket, { log, fatal });
+    store = await connectStore(settings, { ...options, signal });
     const sync = new PortSync(store, {
       links: socket,
       log,
@@ -147,11 +240,16 @@ export async function runDaemon(
       sync.counters.reconnects++;
       loop.requestResync("store reconnect");
     });
-    const started = await sync.start();
+    const started = await startupStep(
+      "port sync start-up: warm-start check (STATE_DB), port configuration (CONFIG_DB), publish (APPL_DB)",
+      sync.start(),
+      { signal, log, detail: () => unanswered(store) },
+    );
     log.info("portsyncd started", {
       store: store.kind,
       warm: started.warm,
       receive_buffer_bytes: socket.receiveBufferBytes,
+      lock: lock.path,
     });
     options.onReady?.(sync);
     outcome = await Promise.race([
@@ -159,20 +257,27 @@ export async function runDaemon(
       deadline.late,
     ]);
     log.info("shutting down", { counters: JSON.stringify(sync.counters) });
+  } catch (error) {
+    if (!(error instanceof StartupAborted)) throw error;
+    log.info(`start-up abandoned while ${error.step}`);
   } finally {
-    signals?.dispose();
+    watch?.stop();
     socket?.close();
-    if (outcome === "done" && typeof options.store !== "object") {
+    if (
+      store !== null && outcome === "done" && typeof options.store !== "object"
+    ) {
       outcome = await Promise.race([
         store.close().then(() => "done" as const),
         deadline.late,
       ]);
     }
     deadline.cancel();
+    // Last: the next instance may start only once this one stopped writing.
+    lock?.release();
   }
   if (outcome === "late") {
     log.error("shutdown deadline passed with store writes still pending");
     return 1;
   }
-  return 0;
+  return fatal.signal.aborted ? 1 : 0;
 }

@@ -20,5 +20,6 @@ export * from "./message.ts";
 export * from "./attributes.ts";
 export * from "./link.ts";
 export * from "./notice.ts";
+export * from "./netns.ts";
 export * from "./socket.ts";
 export * from "./monitor.ts";

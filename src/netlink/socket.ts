@@ -31,8 +31,16 @@ import {
   SyscallError,
 } from "../../ffi/mod.ts";
 import { encodeGetLinkDump } from "./link.ts";
+import {
+  type FileIdentity,
+  netnsPath,
+  openNetns,
+  OWN_NETNS_PATH,
+} from "./netns.ts";
 import { decodeNotices, type DecodeStats } from "./notice.ts";
 import type { NetlinkNotice } from "./types.ts";
+
+export { netnsPath } from "./netns.ts";
 
 /** `NETLINK_ROUTE`, the rtnetlink protocol. */
 export const NETLINK_ROUTE = 0;
@@ -58,6 +66,7 @@ export interface LinkSocketOptions {
   /**
    * Network namespace to open the socket in: a name under `/run/netns` or a
    * path (anything containing `/`). The process stays in its own namespace.
+   * A path that is not a network namespace raises `NotNetnsError`.
    */
   netns?: string;
 }
@@ -74,20 +83,6 @@ export type Datagram =
   | { kind: "overflow" };
 
 /**
- * The file of a network namespace given as a name under `/run/netns` or as
- * a path (anything containing `/`).
- *
- * @example
- * ```ts
- * import { netnsPath } from "./socket.ts";
- * netnsPath("asic0"); // "/run/netns/asic0"
- * ```
- */
-export function netnsPath(netns: string): string {
-  return netns.includes("/") ? netns : `/run/netns/${netns}`;
-}
-
-/**
  * A NETLINK_ROUTE socket bound to the link multicast group.
  *
  * @example
@@ -102,6 +97,7 @@ export function netnsPath(netns: string): string {
 export class LinkSocket {
   #fd: number;
   #portId: number;
+  #netns: FileIdentity;
   #seq: number;
   #closed = false;
   #receiving = false;
@@ -109,40 +105,52 @@ export class LinkSocket {
   #stats: DecodeStats = { decodeErrors: 0, dumpInterrupted: 0 };
   #buffer = new Uint8Array(DATAGRAM_BYTES);
 
-  private constructor(fd: number, portId: number) {
+  private constructor(fd: number, portId: number, netns: FileIdentity) {
     this.#fd = fd;
     this.#portId = portId;
+    this.#netns = netns;
     this.#seq = Math.floor(Date.now() / 1000) >>> 0 || 1;
   }
 
   /**
    * Opens and binds the socket (in `options.netns` when given; the calling
    * thread is moved there only for the duration of the call and always moved
-   * back, even on error).
+   * back, even on error). The namespace file is opened once: the one checked
+   * (`NS_GET_NSTYPE`) is the one entered and the one
+   * {@linkcode LinkSocket.netns} names.
    */
   static open(options: LinkSocketOptions = {}): LinkSocket {
     const netns = options.netns;
-    if (netns === undefined) return LinkSocket.#create(options);
-    const path = netnsPath(netns);
-    const original = openPath("/proc/thread-self/ns/net");
-    try {
-      const target = openPath(path);
+    if (netns === undefined) {
+      const own = openNetns(OWN_NETNS_PATH);
       try {
-        setns(target, CLONE_NEWNET);
+        return LinkSocket.#create(options, own.identity);
+      } finally {
+        close(own.fd);
+      }
+    }
+    const original = openPath(OWN_NETNS_PATH);
+    try {
+      const target = openNetns(netnsPath(netns));
+      try {
+        setns(target.fd, CLONE_NEWNET);
         try {
-          return LinkSocket.#create(options);
+          return LinkSocket.#create(options, target.identity);
         } finally {
           setns(original, CLONE_NEWNET);
         }
       } finally {
-        close(target);
+        close(target.fd);
       }
     } finally {
       close(original);
     }
   }
 
-  static #create(options: LinkSocketOptions): LinkSocket {
+  static #create(
+    options: LinkSocketOptions,
+    netns: FileIdentity,
+  ): LinkSocket {
     const fd = socket({
       domain: AF_NETLINK,
       type: SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
@@ -157,7 +165,7 @@ export class LinkSocket {
       const address = new Uint8Array(12);
       getsockname(fd, address);
       const portId = new DataView(address.buffer).getUint32(4, true);
-      return new LinkSocket(fd, portId);
+      return new LinkSocket(fd, portId, netns);
     } catch (error) {
       close(fd);
       throw error;
@@ -168,6 +176,11 @@ export class LinkSocket {
   get receiveBufferBytes(): number {
     this.#assertOpen();
     return getsockoptInt(this.#fd, { level: SOL_SOCKET, name: SO_RCVBUF });
+  }
+
+  /** The network namespace the socket lives in (device and inode of its file). */
+  get netns(): FileIdentity {
+    return this.#netns;
   }
 
   /** The netlink port id the kernel assigned to this socket. */

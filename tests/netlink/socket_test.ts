@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   LinkSocket,
   type NetlinkNotice,
+  NotNetnsError,
   RTM_NEWLINK,
 } from "../../src/netlink/mod.ts";
 import { SyscallError } from "../../ffi/mod.ts";
@@ -248,7 +249,8 @@ Deno.test({
     assert.throws(
       () => LinkSocket.open({ netns: "/proc/self/ns/uts" }),
       (error: unknown) =>
-        error instanceof SyscallError && error.call === "setns",
+        error instanceof NotNetnsError &&
+        error.message === "/proc/self/ns/uts is not a network namespace",
     );
     assert.equal(threadNetns(), before);
   },
