@@ -235,7 +235,15 @@ export async function runDaemon(
       log,
       maxBatch: config.sync.max_batch,
     });
-    const loop = new SyncLoop(sync, { links: socket, log });
+    const loop = new SyncLoop(sync, {
+      links: socket,
+      log,
+      verifyIntervalMs: config.sync.verify_interval_ms,
+      retry: {
+        initialMs: config.store.reconnect_initial_ms,
+        maxMs: config.store.reconnect_max_ms,
+      },
+    });
     store.onReconnect(() => {
       sync.counters.reconnects++;
       loop.requestResync("store reconnect");
