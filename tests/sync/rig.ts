@@ -60,7 +60,13 @@ async function seedConfig(config: Database): Promise<void> {
   }
 }
 
-async function kernelState(namespace: string): Promise<Map<string, Fields>> {
+/**
+ * The kernel's truth for the Ethernet links of a namespace, read from sysfs:
+ * the owned STATE_DB fields by port.
+ */
+export async function kernelState(
+  namespace: string,
+): Promise<Map<string, Fields>> {
   const script =
     'for f in /sys/class/net/Ethernet*; do [ -e "$f" ] && echo ${f##*/} $(cat $f/flags) $(cat $f/mtu) $(cat $f/operstate); done; true';
   const output = await new Deno.Command("ip", {
