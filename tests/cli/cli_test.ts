@@ -1,57 +1,6 @@
 import assert from "node:assert/strict";
 import { parseCommandLine } from "../../src/cli/args.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function portsyncd(args: string[]): Promise<Run> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
-
-/** `--check-config` on `DIR/p.conf` and `DIR/db.json`. */
-function checkConfig(dir: string): Promise<Run> {
-  return portsyncd([
-    "--check-config",
-    "-c",
-    `${dir}/p.conf`,
-    "-d",
-    `${dir}/db.json`,
-  ]);
-}
-
-async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "portsyncd-cli-" });
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-const DB_CONFIG = JSON.stringify({
-  INSTANCES: { redis: { hostname: "127.0.0.1", port: 6379 } },
-  DATABASES: {
-    APPL_DB: { id: 0, separator: ":", instance: "redis" },
-    CONFIG_DB: { id: 4, separator: "|", instance: "redis" },
-    STATE_DB: { id: 6, separator: "|", instance: "redis" },
-  },
-});
+import { checkConfig, DB_CONFIG, portsyncd, withDir } from "./run.ts";
 
 Deno.test("cli: defaults match SONiC's paths", () => {
   const options = parseCommandLine([]);

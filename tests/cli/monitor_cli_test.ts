@@ -12,7 +12,7 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 Deno.test({
   name:
-    "cli: --monitor prints the configured namespace's links as JSON lines and exits 0 on SIGINT",
+    "cli: --monitor prints the configured namespace's links as JSON lines, survives SIGHUP and exits 0 on SIGINT",
   ignore: netnsSkipReason() !== null,
   fn: () =>
     withVeth(async (ns) => {
@@ -32,8 +32,19 @@ Deno.test({
             `${dir}/p.conf`,
           ],
           stdout: "piped",
-          stderr: "null",
+          stderr: "piped",
         }).spawn();
+        // stderr, and a promise for the SIGHUP note on it.
+        let stderr = "";
+        const hupNoted = (async () => {
+          for await (
+            const chunk of child.stderr.pipeThrough(new TextDecoderStream())
+          ) {
+            stderr += chunk;
+            if (stderr.includes("SIGHUP")) break;
+          }
+        })();
+        let signalled = false;
         // A monitor that never prints the pair is killed, and the test fails.
         const guard = setTimeout(() => child.kill("SIGKILL"), 15_000);
         const lines: Record<string, unknown>[] = [];
@@ -45,13 +56,23 @@ Deno.test({
           rest = parts.pop()!;
           lines.push(...parts.map((line) => JSON.parse(line)));
           const names = lines.map((line) => line.name);
-          if (names.includes("Ethernet0") && names.includes("Ethernet4")) {
+          const both = names.includes("Ethernet0") &&
+            names.includes("Ethernet4");
+          if (both && !signalled) {
+            signalled = true;
+            // SIGHUP is noted and survived; then SIGINT stops it.
+            child.kill("SIGHUP");
+            await hupNoted;
             child.kill("SIGINT");
           }
         }
         const status = await child.status;
         clearTimeout(guard);
         assert.equal(status.code, 0, JSON.stringify(lines));
+        assert.equal(
+          stderr,
+          "WARN SIGHUP: reload is not implemented yet; ignored\n",
+        );
         const ethernet0 = lines.find((line) => line.name === "Ethernet0")!;
         assert.deepEqual(Object.keys(ethernet0), MONITOR_FIELDS);
         assert.equal(ethernet0.type, "newlink");

@@ -15,6 +15,10 @@ export interface StartDaemonOptions {
   dbConfigPath: string;
   /** Extra command-line arguments. */
   args?: string[];
+  /** Extra `deno run` flags, e.g. `--v8-flags=--trace-gc`. */
+  denoArgs?: string[];
+  /** Receives each stdout line (stdout is discarded without it). */
+  onStdout?: (line: string) => void;
 }
 
 /** A running daemon. */
@@ -30,6 +34,8 @@ export interface DaemonProcess {
   stop(signal?: Deno.Signal): Promise<{ code: number; ms: number }>;
   /** Exit status once it ended. */
   readonly status: Promise<Deno.CommandStatus>;
+  /** True once the process has ended (and its log is complete). */
+  readonly exited: boolean;
   /** Process id. */
   readonly pid: number;
 }
@@ -68,6 +74,7 @@ export async function startDaemon(
     args: [
       "run",
       "--allow-all",
+      ...(options.denoArgs ?? []),
       MAIN,
       "--config",
       configPath,
@@ -76,7 +83,7 @@ export async function startDaemon(
       ...(options.args ?? []),
     ],
     stdin: "null",
-    stdout: "null",
+    stdout: options.onStdout === undefined ? "null" : "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).spawn();
@@ -94,8 +101,13 @@ export async function startDaemon(
     if (rest !== "") lines.push(rest);
     for (const wake of readers) wake();
   })();
+  const onStdout = options.onStdout;
+  const stdoutPump = onStdout === undefined
+    ? Promise.resolve()
+    : readLines(child.stdout, onStdout);
   const status = child.status.then(async (result) => {
     await pump;
+    await stdoutPump;
     await Deno.remove(dir, { recursive: true });
     return result;
   });
@@ -145,5 +157,27 @@ export async function startDaemon(
     return { code: result.code, ms: performance.now() - started };
   }
 
-  return { lines, waitForLog, stop, status, pid: child.pid };
+  return {
+    lines,
+    waitForLog,
+    stop,
+    status,
+    pid: child.pid,
+    get exited() {
+      return exited;
+    },
+  };
+}
+
+async function readLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
+  let rest = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    const parts = (rest + chunk).split("\n");
+    rest = parts.pop()!;
+    for (const part of parts) onLine(part);
+  }
+  if (rest !== "") onLine(rest);
 }

@@ -1,0 +1,162 @@
+/**
+ * One portsyncd per network namespace: a second one is refused with one
+ * line naming the lock file and the holder's pid (also when it names the
+ * namespace by another path), a SIGKILLed holder does not block the next
+ * start, and `--check-config` / `--monitor` take no lock.
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { type DaemonProcess, startDaemon } from "../helpers/daemon.ts";
+import { type Rig, rigTest } from "../sync/rig.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** `stat -L -c %d-%i`: the namespace file's st_dev and st_ino. */
+async function statIdentity(path: string): Promise<string> {
+  const output = await new Deno.Command("stat", {
+    args: ["-L", "-c", "%d-%i", path],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(output.stdout).trim();
+}
+
+/** Runs `body` with a lock directory that does not exist yet (its parent is removed after). */
+async function withLockDir(
+  body: (lockDir: string) => Promise<void>,
+): Promise<void> {
+  const parent = await Deno.makeTempDir({ prefix: "portsyncd-lock-" });
+  try {
+    await body(`${parent}/run/portsyncd`);
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+}
+
+/** A daemon on the rig's namespace given by its path (not its name). */
+function startByPath(rig: Rig, lockDir: string): Promise<DaemonProcess> {
+  return startDaemon({
+    dbConfigPath: rig.server.dbConfigPath,
+    config: `[netlink]\nnamespace = "${rig.ns.path}"\n` +
+      `[daemon]\nlock_dir = "${lockDir}"\n`,
+  });
+}
+
+/** Runs main.ts on `config` with `args` to the end; returns code and output. */
+async function runOnce(
+  config: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "-c", config, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** Starts `--monitor` on `config`, waits for its first JSON line, stops it with SIGINT. */
+async function monitorOnce(
+  config: string,
+): Promise<{ code: number; first: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "--monitor", "-c", config],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  let first = "";
+  // A monitor that never prints is killed, and the test fails.
+  const guard = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+    if (first === "") {
+      first = chunk.split("\n")[0];
+      child.kill("SIGINT");
+    }
+  }
+  clearTimeout(guard);
+  return { code: (await child.status).code, first };
+}
+
+rigTest(
+  "lock: a second portsyncd on the namespace is refused with the lock file and the holder's pid",
+  (rig) =>
+    withLockDir(async (lockDir) => {
+      const first = await rig.startReady({
+        toml: `[daemon]\nlock_dir = "${lockDir}"\n`,
+      });
+      const lockFile = `${lockDir}/netns-${await statIdentity(
+        rig.ns.path,
+      )}.lock`;
+      assert.equal((await Deno.stat(lockDir)).mode! & 0o777, 0o755);
+      assert.equal((await Deno.readTextFile(lockFile)).trim(), `${first.pid}`);
+
+      const second = await startByPath(rig, lockDir);
+      try {
+        const { code } = await second.status;
+        assert.equal(code, 1);
+        assert.deepEqual(second.lines.filter((line) => line !== ""), [
+          `portsyncd: another portsyncd (pid ${first.pid}) holds ${lockFile} for network namespace ${rig.ns.path}`,
+        ]);
+      } finally {
+        await second.stop("SIGKILL");
+      }
+      assert.equal(first.exited, false);
+      assert.equal((await Deno.readTextFile(lockFile)).trim(), `${first.pid}`);
+    }),
+);
+
+rigTest(
+  "lock: after the holder is SIGKILLed, the next portsyncd starts",
+  (rig) =>
+    withLockDir(async (lockDir) => {
+      const first = await rig.startReady({
+        toml: `[daemon]\nlock_dir = "${lockDir}"\n`,
+      });
+      assert.equal((await first.stop("SIGKILL")).code, 137);
+      const next = await startByPath(rig, lockDir);
+      try {
+        await next.waitForLog(/^INFO portsyncd started .*lock=/);
+        const lockFile = `${lockDir}/netns-${await statIdentity(
+          rig.ns.path,
+        )}.lock`;
+        assert.equal(
+          (await Deno.readTextFile(lockFile)).trim(),
+          `${next.pid}`,
+        );
+        assert.equal((await next.stop("SIGTERM")).code, 0);
+      } finally {
+        await next.stop("SIGKILL");
+      }
+    }),
+);
+
+rigTest(
+  "lock: --check-config and --monitor take no lock while a daemon runs",
+  (rig) =>
+    withLockDir(async (lockDir) => {
+      const toml = `[daemon]\nlock_dir = "${lockDir}"\n`;
+      await rig.startReady({ toml });
+      const config = `${lockDir}/../portsyncd.conf`;
+      await Deno.writeTextFile(
+        config,
+        `[netlink]\nnamespace = "${rig.ns.name}"\n${toml}`,
+      );
+      const check = await runOnce(config, [
+        "--check-config",
+        "-d",
+        rig.server.dbConfigPath,
+      ]);
+      assert.equal(check.code, 0, check.stderr);
+      assert.match(check.stdout, /^portsyncd: configuration OK/);
+      // A refused monitor would exit 1 before printing anything.
+      const monitor = await monitorOnce(config);
+      assert.equal(monitor.code, 0);
+      assert.match(monitor.first, /^\{"type":"newlink"/);
+    }),
+);
