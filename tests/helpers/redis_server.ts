@@ -45,10 +45,43 @@ export interface RedisServer {
   halt(): Promise<void>;
   /** Starts a halted server again. */
   start(): Promise<void>;
+  /**
+   * Freezes the server with SIGSTOP: it still accepts connections (the
+   * kernel queues them) but answers nothing, like a hung Redis. `cli` hangs
+   * while paused; `resume`, `halt` and `stop` work.
+   */
+  pause(): void;
+  /** Thaws a paused server with SIGCONT. */
+  resume(): void;
+  /**
+   * Connections the kernel has queued that the server has not accepted yet
+   * (the listening socket's Recv-Q in `ss -xl`): while paused, each client
+   * connect attempt adds one.
+   */
+  acceptQueue(): Promise<number>;
   /** Stops the server and removes the temp dir; safe to call twice. */
   stop(): Promise<void>;
   /** Same as `stop`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * This process's unix sockets whose server end has not been accepted yet:
+ * its connections waiting in a paused server's queue. A client that gave
+ * up on such a connection must have closed it, and then it is not counted.
+ */
+export async function queuedClientSockets(): Promise<number> {
+  const output = await new Deno.Command("ss", {
+    args: ["-xHp", "state", "established"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) throw new Error("ss -xp failed");
+  const lines = new TextDecoder().decode(output.stdout).split("\n");
+  // Netid Recv-Q Send-Q Local Inode Peer PeerInode Process: no peer yet.
+  return lines.filter((line) =>
+    line.includes(`pid=${Deno.pid},`) && line.split(/\s+/)[6] === "0"
+  ).length;
 }
 
 /**
@@ -128,6 +161,7 @@ export async function startRedis(
     ...(options.args ?? []),
   ]; // deno-fmt-ignore
   let child: Deno.ChildProcess | null = null;
+  let paused = false;
   let removed = false;
 
   async function cli(...args: string[]): Promise<string> {
@@ -167,8 +201,37 @@ export async function startRedis(
         await halt();
         throw new Error(`redis-server did not answer PING in ${timeoutMs} ms`);
       }
-      await pause(10);
+      await pollDelay(10);
     }
+  }
+
+  function signal(name: Deno.Signal): void {
+    if (child === null) throw new Error(`redis-server is not running`);
+    child.kill(name);
+  }
+
+  function pauseServer(): void {
+    signal("SIGSTOP");
+    paused = true;
+  }
+
+  function resume(): void {
+    signal("SIGCONT");
+    paused = false;
+  }
+
+  async function acceptQueue(): Promise<number> {
+    const output = await new Deno.Command("ss", {
+      args: ["-xlnH", "src", socketPath],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const line = new TextDecoder().decode(output.stdout).trim();
+    const queued = Number(line.split(/\s+/)[2]);
+    if (!output.success || !Number.isInteger(queued)) {
+      throw new Error(`ss -xl src ${socketPath}: unexpected output "${line}"`);
+    }
+    return queued;
   }
 
   async function halt(): Promise<void> {
@@ -176,6 +239,8 @@ export async function startRedis(
     if (process === null) return;
     child = null;
     try {
+      if (paused) process.kill("SIGCONT");
+      paused = false;
       process.kill("SIGKILL");
     } catch {
       // already gone
@@ -206,6 +271,9 @@ export async function startRedis(
     cli,
     halt,
     start,
+    pause: pauseServer,
+    resume,
+    acceptQueue,
     async restart(): Promise<void> {
       await halt();
       await start();
@@ -216,7 +284,7 @@ export async function startRedis(
 }
 
 /** Poll interval helper for `start` (polling PING with a deadline). */
-function pause(ms: number): Promise<void> {
+function pollDelay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
