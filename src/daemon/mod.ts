@@ -108,6 +108,8 @@ async function connectStore(
         initialMs: storeConfig.reconnect_initial_ms,
         maxMs: storeConfig.reconnect_max_ms,
       },
+      commandTimeoutMs: storeConfig.command_timeout_ms,
+      signal: options.signal,
       onLog: (level, message) => log[level](message),
     },
   });
