@@ -224,6 +224,10 @@ export async function runDaemon(
     options.signal ?? installProcessSignals().signal,
     fatal.signal,
   ]);
+  if (signal.aborted) {
+    log.info("stopped before start-up began");
+    return 0;
+  }
   const deadline = deadlineAfter(signal, SHUTDOWN_DEADLINE_MS);
   let socket: LinkSocket | null = null;
   let lock: NamespaceLock | null = null;

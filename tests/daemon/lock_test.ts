@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { type DaemonProcess, startDaemon } from "../helpers/daemon.ts";
 import { type Rig, rigTest } from "../sync/rig.ts";
+import { LockHeldError, lockNamespace } from "../../src/daemon/lock.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -160,3 +161,26 @@ rigTest(
       assert.match(monitor.first, /^\{"type":"newlink"/);
     }),
 );
+
+Deno.test("lock: in one process, a second open of the same lock file is refused with our pid; release frees it", async () => {
+  await withLockDir(async (lockDir) => {
+    const identity = { dev: 4n, ino: 4026531999n };
+    const first = lockNamespace(identity, { dir: lockDir, namespace: "x" });
+    try {
+      assert.equal(first.path, `${lockDir}/netns-4-4026531999.lock`);
+      assert.equal((await Deno.stat(lockDir)).mode! & 0o777, 0o755);
+      assert.throws(
+        () => lockNamespace(identity, { dir: lockDir, namespace: "x" }),
+        (error: unknown) =>
+          error instanceof LockHeldError && error.pid === Deno.pid &&
+          error.message ===
+            `another portsyncd (pid ${Deno.pid}) holds ${first.path} for network namespace x`,
+      );
+    } finally {
+      first.release();
+    }
+    const again = lockNamespace(identity, { dir: lockDir, namespace: "x" });
+    again.release();
+    again.release();
+  });
+});
