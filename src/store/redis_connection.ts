@@ -1,31 +1,36 @@
 /**
- * One database's connection for `RedisStore`: a node-redis client (offline
- * queue disabled) behind our own FIFO of unresolved requests, so that no
- * request is lost or reordered across a reconnect.
+ * One database's connection for `RedisStore`: a `RedisLink` (a node-redis
+ * client, offline queue disabled, reopened when it fails or falls silent)
+ * behind our own FIFO of unresolved requests, so that no request is lost or
+ * reordered across a reconnect.
  *
  * Requests go out in waves: every queued request is pipelined in one write,
  * and the next wave leaves only when the previous one has settled. A request
- * whose commands failed because the connection dropped stays queued and is
- * sent again, in submission order, once the client is ready again. Delivery
- * is therefore at-least-once: a request whose reply was lost may run twice
- * (every write portsyncd makes is idempotent).
+ * whose commands failed because the connection dropped, or got no reply
+ * within `commandTimeoutMs` (the link then drops the socket), stays queued
+ * and is sent again, in submission order, once a client is ready again.
+ * Delivery is therefore at-least-once: a request whose reply was lost may
+ * run twice (every write portsyncd makes is idempotent).
  * @module
  */
 
-import { createClient, ErrorReply } from "redis";
+import { ErrorReply } from "redis";
 import { StoreBacklogError, StoreError } from "./types.ts";
+import {
+  type CommandSender,
+  errorText,
+  RedisLink,
+  type StoreLogger,
+} from "./redis_link.ts";
+
+export { errorText } from "./redis_link.ts";
+export type { StoreLogger, StoreLogLevel } from "./redis_link.ts";
 
 /** The outcome of one command: its reply, or the server's error reply. */
 export type Outcome = { ok: true; value: unknown } | {
   ok: false;
   error: Error;
 };
-
-/** Log levels used by the store. */
-export type StoreLogLevel = "debug" | "info" | "warn";
-
-/** Receives the store's log lines. */
-export type StoreLogger = (level: StoreLogLevel, message: string) => void;
 
 /** How `RedisConnection` reaches its database and how it behaves. */
 export interface RedisConnectionOptions {
@@ -45,6 +50,8 @@ export interface RedisConnectionOptions {
   backoff: { initialMs: number; maxMs: number };
   /** Keep retrying the first connect instead of failing. */
   retryInitialConnect: boolean;
+  /** A connect or a wave with no reply for this long drops the socket. */
+  commandTimeoutMs: number;
   /** Called after a reconnect, once the queue was re-sent. */
   onReconnect: () => void;
   /** Log sink. */
@@ -69,7 +76,7 @@ export class RedisConnection {
   /** `unix:/path` or `tcp:host:port`. */
   readonly endpoint: string;
   readonly #options: RedisConnectionOptions;
-  readonly #client: ReturnType<typeof createClient>;
+  readonly #link: RedisLink;
   readonly #queue: Pending[] = [];
   readonly #scripts = new Map<string, string>();
   readonly #loaded = new Set<string>();
@@ -77,42 +84,27 @@ export class RedisConnection {
   #pendingWrites = 0;
   #pumpScheduled = false;
   #pumping = false;
-  #everReady = false;
   #closing = false;
-  #lastError = "";
   #drained: (() => void) | null = null;
 
-  /** Creates the client; call `connect` next. */
+  /** Prepares the connection; call `connect` next. */
   constructor(options: RedisConnectionOptions) {
     this.#options = options;
-    this.endpoint = options.socketPath !== null
-      ? `unix:${options.socketPath}`
-      : `tcp:${options.host}:${options.port}`;
-    const socket = options.socketPath !== null
-      ? { path: options.socketPath }
-      : { host: options.host, port: options.port };
-    this.#client = createClient({
-      database: options.id,
-      disableOfflineQueue: true,
-      socket: {
-        ...socket,
-        reconnectStrategy: (retries: number) => this.#nextDelay(retries),
-      },
+    this.#link = new RedisLink({
+      ...options,
+      onUp: (first) => this.#onUp(first),
+      onGone: () => this.#drained?.(),
     });
-    this.#client.on("error", (error: Error) => this.#onError(error));
-    this.#client.on("ready", () => this.#onReady());
+    this.endpoint = this.#link.endpoint;
   }
 
-  /** Connects; rejects with a one-line `StoreError` on failure. */
-  async connect(): Promise<void> {
-    try {
-      await this.#client.connect();
-    } catch (error) {
-      throw new StoreError(
-        `${this.#describe()}: connect failed: ${errorText(error)}`,
-        { cause: error },
-      );
-    }
+  /**
+   * Connects; rejects with a one-line `StoreError` on failure (`connect
+   * failed: no reply in N ms` from a server that accepts but never
+   * answers), or `connect aborted` as soon as `signal` aborts.
+   */
+  connect(signal?: AbortSignal): Promise<void> {
+    return this.#link.open(signal);
   }
 
   /** Remembers a script's source so NOSCRIPT can be repaired. */
@@ -129,7 +121,7 @@ export class RedisConnection {
   request(commands: string[][]): Promise<Outcome[]> {
     if (this.#closing) {
       return Promise.reject(
-        new StoreError(`${this.#describe()}: store is closed`),
+        new StoreError(`${this.#link.label}: store is closed`),
       );
     }
     const { maxPending } = this.#options;
@@ -137,7 +129,7 @@ export class RedisConnection {
     if (writes > 0 && this.#pendingWrites + writes > maxPending) {
       return Promise.reject(
         new StoreBacklogError(
-          `${this.#describe()}: ${this.#pendingWrites} writes pending, over the bound of ${maxPending} (maxPendingWrites)`,
+          `${this.#link.label}: ${this.#pendingWrites} writes pending, over the bound of ${maxPending} (maxPendingWrites)`,
         ),
       );
     }
@@ -155,59 +147,35 @@ export class RedisConnection {
   }
 
   /**
-   * Waits up to `timeoutMs` for the queue to drain, rejects what is left,
-   * then closes the client.
+   * Waits up to `timeoutMs` for the queue to drain (no new reconnect is
+   * tried meanwhile; the wait ends early when the link is gone), rejects
+   * what is left, then destroys the client: no QUIT, nothing waits on a
+   * silent server, no timer is left behind.
    */
   async close(timeoutMs: number): Promise<void> {
     this.#closing = true;
-    if (this.#queue.length > 0) await this.#waitDrained(timeoutMs);
+    this.#link.stopRetrying();
+    if (this.#queue.length > 0 && this.#link.active) {
+      await this.#waitDrained(timeoutMs);
+    }
     const left = this.#queue.splice(0);
     this.#pendingCommands = 0;
     this.#pendingWrites = 0;
     for (const entry of left) {
       entry.reject(
         new StoreError(
-          `${this.#describe()}: closed before the server answered`,
+          `${this.#link.label}: closed before the server answered`,
         ),
       );
     }
-    if (!this.#client.isOpen) return;
-    if (this.#client.isReady && left.length === 0) {
-      await this.#client.close();
-    } else {
-      this.#client.destroy();
-    }
+    this.#link.destroy("store is closed");
   }
 
-  #describe(): string {
-    return `redis ${this.#options.name} at ${this.endpoint}`;
-  }
-
-  #nextDelay(retries: number): number | false {
-    if (this.#closing) return false;
-    if (!this.#everReady && !this.#options.retryInitialConnect) return false;
-    const { initialMs, maxMs } = this.#options.backoff;
-    const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(retries, 30));
-    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-  }
-
-  #onError(error: Error): void {
-    const text = errorText(error);
-    if (text === this.#lastError) return;
-    this.#lastError = text;
-    const level = this.#everReady ? "warn" : "debug";
-    this.#options.onLog(level, `${this.#describe()}: ${text}`);
-  }
-
-  #onReady(): void {
-    this.#lastError = "";
-    if (!this.#everReady) {
-      this.#everReady = true;
-      return;
-    }
+  #onUp(first: boolean): void {
+    if (first) return;
     this.#options.onLog(
       "info",
-      `${this.#describe()}: reconnected, re-sending ${this.#pendingCommands} commands`,
+      `${this.#link.label}: reconnected, re-sending ${this.#pendingCommands} commands`,
     );
     this.#schedulePump();
     this.#options.onReconnect();
@@ -226,16 +194,16 @@ export class RedisConnection {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
-      while (this.#queue.length > 0 && this.#client.isReady) {
-        const epoch = this.#client.socketEpoch;
+      let client: CommandSender | null;
+      while (this.#queue.length > 0 && (client = this.#link.client) !== null) {
         const wave = this.#takeWave();
-        const outcomes = await Promise.all(
-          wave.map((entry) => this.#send(entry)),
+        const sent = client;
+        const outcomes = await this.#link.watch(
+          Promise.all(wave.map((entry) => this.#send(sent, entry))),
         );
-        const progressed = await this.#settle(wave, outcomes);
-        const sameSocket = this.#client.socketEpoch === epoch;
-        if (!progressed && sameSocket && this.#client.isReady) {
-          // Failed without a disconnect (e.g. a timeout): do not spin.
+        const progressed = await this.#settle(client, wave, outcomes);
+        if (!progressed && this.#link.client === client) {
+          // Failed without a disconnect: do not spin.
           await delay(this.#options.backoff.initialMs);
         }
       }
@@ -260,9 +228,12 @@ export class RedisConnection {
     return wave;
   }
 
-  #send(entry: Pending): Promise<PromiseSettledResult<unknown>[]> {
+  #send(
+    client: CommandSender,
+    entry: Pending,
+  ): Promise<PromiseSettledResult<unknown>[]> {
     return Promise.allSettled(
-      entry.commands.map((args) => this.#client.sendCommand(args)),
+      entry.commands.map((args) => client.sendCommand(args)),
     );
   }
 
@@ -273,6 +244,7 @@ export class RedisConnection {
    * entry was settled or repaired.
    */
   async #settle(
+    client: CommandSender,
     wave: Pending[],
     results: PromiseSettledResult<unknown>[][],
   ): Promise<boolean> {
@@ -287,7 +259,7 @@ export class RedisConnection {
       }
       const missing = this.#missingScripts(wave[i], replies);
       if (missing.length > 0) {
-        repaired = await this.#loadScripts(missing);
+        repaired = await this.#loadScripts(client, missing);
         break;
       }
       done++;
@@ -319,19 +291,19 @@ export class RedisConnection {
     return missing;
   }
 
-  async #loadScripts(shas: string[]): Promise<boolean> {
+  async #loadScripts(client: CommandSender, shas: string[]): Promise<boolean> {
     const unique = [...new Set(shas)];
     const reload = unique.some((sha) => this.#loaded.has(sha));
     this.#options.onLog(
       reload ? "info" : "debug",
-      `${this.#describe()}: ${
+      `${this.#link.label}: ${
         reload ? "NOSCRIPT, reloading" : "loading"
       } ${unique.length} script(s)`,
     );
     const loads = unique.map((sha) =>
-      this.#client.sendCommand(["SCRIPT", "LOAD", this.#scripts.get(sha)!])
+      client.sendCommand(["SCRIPT", "LOAD", this.#scripts.get(sha)!])
     );
-    const results = await Promise.allSettled(loads);
+    const results = await this.#link.watch(Promise.allSettled(loads));
     unique.forEach((sha) => this.#loaded.add(sha));
     return results.every((result) => result.status === "fulfilled");
   }
@@ -357,20 +329,6 @@ function toOutcome(result: PromiseSettledResult<unknown>): Outcome {
 
 function isErrorReply(error: unknown): boolean {
   return error instanceof ErrorReply;
-}
-
-/** The most useful one-line text of an error (its code when it has one). */
-export function errorText(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) {
-    return errorText(error.errors[0]);
-  }
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === "ENOENT") return "ENOENT (no such socket)";
-    if (typeof code === "string" && code !== "") return code;
-    return error.message.split("\n")[0];
-  }
-  return String(error);
 }
 
 function delay(ms: number): Promise<void> {

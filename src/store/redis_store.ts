@@ -39,8 +39,26 @@ export interface RedisStoreOptions {
   maxPendingWrites?: number;
   /** Reconnect backoff in ms (jittered), default 50 → 2000. */
   backoff?: { initialMs: number; maxMs: number };
-  /** Keep retrying the first connect instead of failing (default false). */
+  /**
+   * Keep retrying the first connect instead of failing (default false);
+   * logs at `info`, at most once per `commandTimeoutMs`, what it waits for.
+   */
   retryInitialConnect?: boolean;
+  /**
+   * Deadline of every Redis round trip, in ms (default 5000): a connect
+   * handshake or a wave of requests with no reply for this long drops the
+   * socket. At start-up `connect` then fails (`connect failed: no reply in
+   * N ms`); later the store logs `no reply in N ms; reconnecting` at `warn`
+   * (once per outage), reconnects with the backoff, re-sends the unanswered
+   * requests in order and tells the `onReconnect` listeners.
+   */
+  commandTimeoutMs?: number;
+  /**
+   * Aborting it makes a pending `connect` reject at once with a
+   * `StoreError` (`... connect aborted`) and close what it opened. It has
+   * no effect once `connect` has settled (use `close`).
+   */
+  signal?: AbortSignal;
   /** How long `close` waits for queued commands, default 2000 ms. */
   closeTimeoutMs?: number;
   /** Log sink (default: silent). */
@@ -84,7 +102,10 @@ export class RedisStore implements Store {
   /**
    * Connects to every selected database; fails with one `StoreError` line
    * such as `redis APPL_DB at unix:/run/redis.sock: connect failed:
-   * ECONNREFUSED` unless `retryInitialConnect` is set.
+   * ECONNREFUSED` (or `connect failed: no reply in 5000 ms` from a Redis
+   * that accepts but never answers) unless `retryInitialConnect` is set,
+   * or `... connect aborted` when `options.signal` aborts. On failure every
+   * connection already opened is closed.
    */
   static async connect(
     config: DbConfig,
@@ -113,6 +134,7 @@ export class RedisStore implements Store {
         maxPending: options.maxPendingWrites ?? 100_000,
         backoff: options.backoff ?? { initialMs: 50, maxMs: 2000 },
         retryInitialConnect: options.retryInitialConnect ?? false,
+        commandTimeoutMs: options.commandTimeoutMs ?? 5000,
         onReconnect: () => store.#notifyReconnect(name),
         onLog: options.onLog ?? (() => {}),
       });
@@ -125,13 +147,14 @@ export class RedisStore implements Store {
       );
     }
     const connections = [...databases.values()].map((db) => db.connection);
-    const results = await Promise.allSettled(
-      connections.map((connection) => connection.connect()),
-    );
-    const failure = results.find((result) => result.status === "rejected");
-    if (failure !== undefined) {
-      await Promise.allSettled(connections.map((c) => c.close(0)));
-      throw failure.reason;
+    const connects = connections.map((c) => c.connect(options.signal));
+    try {
+      await Promise.all(connects);
+    } catch (error) {
+      // The first failure ends the others' attempts too.
+      await Promise.all(connections.map((c) => c.close(0)));
+      await Promise.allSettled(connects);
+      throw error;
     }
     return store;
   }
