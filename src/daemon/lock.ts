@@ -109,11 +109,50 @@ function writePid(file: Deno.FsFile): void {
   }
 }
 
+function openLockFile(path: string, dir: string): Deno.FsFile {
+  try {
+    ensureDir(dir);
+    // No truncate on open: the file may hold the current holder's pid.
+    return Deno.openSync(path, {
+      read: true,
+      write: true,
+      create: true,
+      mode: 0o644,
+    });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
+    throw new LockFileError(
+      `cannot create lock file ${path}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+/** True while `path` still names the file `file` has open (not unlinked meanwhile). */
+function stillAtPath(file: Deno.FsFile, path: string): boolean {
+  try {
+    const opened = file.statSync();
+    const now = Deno.statSync(path);
+    return opened.ino === now.ino && opened.dev === now.dev;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** Attempts before giving up on a lock file that keeps being replaced. */
+const LOCK_ATTEMPTS = 5;
+
 /**
  * Takes the namespace's lock without waiting and writes our pid into the
  * file. Throws {@linkcode LockHeldError} (naming the file and the holder's
  * pid) when another process holds it, {@linkcode LockFileError} when the
  * file cannot be created.
+ *
+ * A clean release unlinks the file (while still holding the lock), so lock
+ * files do not pile up; a process that opened the old file meanwhile sees,
+ * once it holds the lock, that the path names another file now, and starts
+ * over. A SIGKILLed holder leaves its file, which the next one reuses.
  *
  * @example
  * ```ts ignore
@@ -131,41 +170,45 @@ export function lockNamespace(
   options: LockNamespaceOptions,
 ): NamespaceLock {
   const path = lockFilePath(identity, options);
-  let file: Deno.FsFile;
-  try {
-    ensureDir(options.dir);
-    // No truncate on open: the file may hold the current holder's pid.
-    file = Deno.openSync(path, {
-      read: true,
-      write: true,
-      create: true,
-      mode: 0o644,
-    });
-  } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) throw error;
-    throw new LockFileError(
-      `cannot create lock file ${path}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  try {
-    if (!file.tryLockSync(true)) {
-      throw new LockHeldError(path, {
-        pid: readPid(path),
-        namespace: options.namespace,
-      });
+  for (let attempt = 1;; attempt++) {
+    const file = openLockFile(path, options.dir);
+    try {
+      if (!file.tryLockSync(true)) {
+        throw new LockHeldError(path, {
+          pid: readPid(path),
+          namespace: options.namespace,
+        });
+      }
+      if (!stillAtPath(file, path)) {
+        if (attempt < LOCK_ATTEMPTS) {
+          file.close();
+          continue;
+        }
+        throw new LockFileError(
+          `cannot take lock file ${path}: it keeps being replaced`,
+        );
+      }
+      writePid(file);
+    } catch (error) {
+      file.close();
+      throw error;
     }
-    writePid(file);
-  } catch (error) {
-    file.close();
-    throw error;
+    return heldLock(path, file);
   }
+}
+
+function heldLock(path: string, file: Deno.FsFile): NamespaceLock {
   let released = false;
   return {
     path,
     release(): void {
       if (released) return;
       released = true;
+      try {
+        Deno.removeSync(path);
+      } catch {
+        // Already gone, or not ours to remove: the lock still ends below.
+      }
       file.close();
     },
   };

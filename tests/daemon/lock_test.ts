@@ -113,24 +113,27 @@ rigTest(
 );
 
 rigTest(
-  "lock: after the holder is SIGKILLed, the next portsyncd starts",
+  "lock: a SIGKILLed holder's file does not block the next portsyncd; a clean stop removes it",
   (rig) =>
     withLockDir(async (lockDir) => {
       const first = await rig.startReady({
         toml: `[daemon]\nlock_dir = "${lockDir}"\n`,
       });
+      const lockFile = `${lockDir}/netns-${await statIdentity(
+        rig.ns.path,
+      )}.lock`;
       assert.equal((await first.stop("SIGKILL")).code, 137);
+      // The stale file is still there, naming the dead holder.
+      assert.equal((await Deno.readTextFile(lockFile)).trim(), `${first.pid}`);
       const next = await startByPath(rig, lockDir);
       try {
         await next.waitForLog(/^INFO portsyncd started .*lock=/);
-        const lockFile = `${lockDir}/netns-${await statIdentity(
-          rig.ns.path,
-        )}.lock`;
         assert.equal(
           (await Deno.readTextFile(lockFile)).trim(),
           `${next.pid}`,
         );
         assert.equal((await next.stop("SIGTERM")).code, 0);
+        await assert.rejects(Deno.stat(lockFile), Deno.errors.NotFound);
       } finally {
         await next.stop("SIGKILL");
       }
@@ -179,6 +182,7 @@ Deno.test("lock: in one process, a second open of the same lock file is refused 
     } finally {
       first.release();
     }
+    await assert.rejects(Deno.stat(first.path), Deno.errors.NotFound);
     const again = lockNamespace(identity, { dir: lockDir, namespace: "x" });
     again.release();
     again.release();
