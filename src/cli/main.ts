@@ -14,7 +14,7 @@ import { DaemonError, runDaemon } from "../daemon/mod.ts";
 import type { ProcessSignals } from "../daemon/signals.ts";
 import { createLogger } from "../log/mod.ts";
 import { runMonitor } from "../netlink/monitor.ts";
-import { NotNetnsError } from "../netlink/netns.ts";
+import { netnsProblem, NotNetnsError } from "../netlink/netns.ts";
 import { StoreError } from "../store/types.ts";
 import { SyscallError } from "../../ffi/errno.ts";
 
@@ -30,6 +30,11 @@ async function monitor(cli: CliOptions, signal: AbortSignal): Promise<number> {
     optional: !cli.configExplicit,
   });
   const { namespace, receive_buffer_bytes } = config.netlink;
+  // The same check, and the same line, as --check-config.
+  const problem = netnsProblem(namespace);
+  if (problem !== null) {
+    throw new ConfigError([`${cli.config}: netlink.namespace: ${problem}`]);
+  }
   await runMonitor({
     signal,
     netns: namespace === "" ? undefined : namespace,

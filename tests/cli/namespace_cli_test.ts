@@ -1,7 +1,7 @@
 /**
- * `--check-config` and a real start agree on `netlink.namespace`: a path
- * that exists but is not a network namespace is refused by both, with the
- * same one line.
+ * `--check-config`, a real start and `--monitor` agree on
+ * `netlink.namespace`: a path that exists but is not a network namespace is
+ * refused by all three, with the same one line.
  * @module
  */
 
@@ -11,7 +11,7 @@ import { checkConfig, DB_CONFIG, portsyncd, withDir } from "./run.ts";
 /** Paths that exist but are no network namespace (the temp dir is added). */
 const NOT_NETNS = ["/etc/passwd", "/proc/self/ns/uts", "/dev/null"];
 
-Deno.test("cli: --check-config and start refuse a path that is not a network namespace, with the same line", async () => {
+Deno.test("cli: --check-config, start and --monitor refuse a path that is not a network namespace, with the same line", async () => {
   await withDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/db.json`, DB_CONFIG);
     for (const path of [...NOT_NETNS, dir]) {
@@ -34,6 +34,9 @@ Deno.test("cli: --check-config and start refuse a path that is not a network nam
       ]);
       assert.equal(start.code, 1, path);
       assert.equal(start.stderr, line);
+      const monitor = await portsyncd(["--monitor", "-c", `${dir}/p.conf`]);
+      assert.equal(monitor.code, 1, path);
+      assert.equal(monitor.stderr, line);
     }
   });
 });
