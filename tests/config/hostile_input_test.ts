@@ -273,3 +273,22 @@ Deno.test("database_config.json: two required databases on one server and number
     `db.json: DATABASES.STATE_DB.id: 0 on instance "redis" is APPL_DB's database too; each needs its own`,
   ]);
 });
+
+Deno.test("a missing Deno read permission is one line, not a stack trace", async () => {
+  const probe = new URL("./permission_probe.ts", import.meta.url).pathname;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", probe, "/etc/hostname"],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, stderr);
+  const lines = new TextDecoder().decode(output.stdout).trimEnd().split("\n");
+  const expected = ["/etc/hostname: not allowed to read (Deno permission)"];
+  assert.deepEqual(lines.map((line) => JSON.parse(line)), [
+    expected,
+    expected,
+    expected,
+  ]);
+});
