@@ -25,6 +25,10 @@ export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 /** `SO_RCVBUFFORCE` (needs `CAP_NET_ADMIN`). */
 export const SO_RCVBUFFORCE = 33;
+/** `SO_MEMINFO`: the socket's `u32 sk_meminfo[SK_MEMINFO_VARS]`. */
+export const SO_MEMINFO = 55;
+/** Index of the drop counter in `SO_MEMINFO`'s array. */
+export const SK_MEMINFO_DROPS = 8;
 /** `MSG_TRUNC`. */
 export const MSG_TRUNC = 0x20;
 /** `MSG_DONTWAIT`. */

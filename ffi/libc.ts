@@ -222,6 +222,35 @@ export function getsockoptInt(fd: number, option: SocketOption): number {
   return value[0];
 }
 
+/**
+ * `getsockopt` of an option whose value is an array of `u32` (e.g.
+ * `SO_MEMINFO`); returns as many values as the kernel filled in.
+ *
+ * @example
+ * ```ts ignore
+ * const info = getsockoptU32s(fd, { level: SOL_SOCKET, name: SO_MEMINFO }, 9);
+ * ```
+ */
+export function getsockoptU32s(
+  fd: number,
+  option: SocketOption,
+  count: number,
+): Uint32Array {
+  const value = new Uint32Array(count);
+  const length = new Uint32Array([count * 4]);
+  check(
+    "getsockopt",
+    libc().getsockopt(
+      fd,
+      option.level,
+      option.name,
+      new Uint8Array(value.buffer),
+      new Uint8Array(length.buffer),
+    ),
+  );
+  return value.subarray(0, Math.floor(length[0] / 4));
+}
+
 /** Options of {@linkcode sendto}. */
 export interface SendOptions {
   /** `MSG_*` flags. Defaults to 0. */

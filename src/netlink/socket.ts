@@ -13,6 +13,7 @@ import {
   close,
   getsockname,
   getsockoptInt,
+  getsockoptU32s,
   MSG_DONTWAIT,
   MSG_TRUNC,
   openPath,
@@ -21,6 +22,8 @@ import {
   sendto,
   setns,
   setsockoptInt,
+  SK_MEMINFO_DROPS,
+  SO_MEMINFO,
   SO_RCVBUF,
   SO_RCVBUFFORCE,
   SOCK_CLOEXEC,
@@ -101,6 +104,14 @@ export class LinkSocket {
   #seq: number;
   #closed = false;
   #receiving = false;
+  #receives = 0;
+  /**
+   * Set while the kernel may drop messages silently: from an ENOBUFS until
+   * the queue is next empty (the socket stays "congested" in between, and
+   * only the first drop is reported). Holds the drop counter at the ENOBUFS
+   * and the receive that saw it.
+   */
+  #congestion: { drops: number; receive: number } | null = null;
   #overflows = 0;
   #stats: DecodeStats = { decodeErrors: 0, dumpInterrupted: 0 };
   #buffer = new Uint8Array(DATAGRAM_BYTES);
@@ -281,6 +292,7 @@ export class LinkSocket {
     if (this.#closed) return;
     if (this.#receiving) throw new Error("LinkSocket: receive already pending");
     this.#receiving = true;
+    this.#receives++;
     try {
       while (!this.#closed && !options.signal?.aborted) {
         if (this.#drain(onDatagram) > 0) return;
@@ -303,10 +315,18 @@ export class LinkSocket {
         });
       } catch (error) {
         if (!(error instanceof SyscallError)) throw error;
-        if (error.code === "EAGAIN") break;
+        if (error.code === "EAGAIN") {
+          if (this.#silentDrops()) {
+            this.#overflows++;
+            onDatagram(null);
+            count++;
+          }
+          break;
+        }
         if (error.code === "EINTR") continue;
         if (error.code !== "ENOBUFS") throw error;
         this.#overflows++;
+        this.#congestion ??= { drops: this.#drops(), receive: this.#receives };
         onDatagram(null);
         count++;
         continue;
@@ -319,6 +339,29 @@ export class LinkSocket {
       onDatagram(this.#buffer.subarray(0, length));
     }
     return count;
+  }
+
+  /**
+   * Called with the queue empty (congestion over): true when messages were
+   * dropped after an ENOBUFS that an earlier receive reported. Those may be
+   * newer than a dump requested in between, so they count as an overflow
+   * of their own (the engine then dumps again). Drops reported by this same
+   * receive precede any dump it leads to and need nothing more.
+   */
+  #silentDrops(): boolean {
+    const congestion = this.#congestion;
+    if (congestion === null) return false;
+    this.#congestion = null;
+    return congestion.receive !== this.#receives &&
+      this.#drops() > congestion.drops;
+  }
+
+  #drops(): number {
+    const info = getsockoptU32s(this.#fd, {
+      level: SOL_SOCKET,
+      name: SO_MEMINFO,
+    }, SK_MEMINFO_DROPS + 1);
+    return info[SK_MEMINFO_DROPS] ?? 0;
   }
 
   #assertOpen(): void {
