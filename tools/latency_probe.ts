@@ -27,7 +27,6 @@ export function percentile(sorted: number[], p: number): number {
 
 /** A probe on one port; `close()` it when done. */
 export class LatencyProbe {
-  readonly #socket: LinkSocket;
   readonly #subscriber: ReturnType<typeof createClient>;
   readonly #ns: Netns;
   readonly #port: string;
@@ -43,7 +42,6 @@ export class LatencyProbe {
     this.#ns = ns;
     this.#port = port;
     this.#subscriber = subscriber;
-    this.#socket = LinkSocket.open({ netns: ns.name });
   }
 
   /**
@@ -70,8 +68,21 @@ export class LatencyProbe {
     return probe;
   }
 
-  /** Changes the port's MTU `count` times, one at a time; returns percentiles. */
+  /**
+   * Changes the port's MTU `count` times, one at a time; returns
+   * percentiles. The link socket is opened for the measurement only, so a
+   * storm between measurements cannot overflow it.
+   */
   async measure(count: number): Promise<LatencyFigures> {
+    const socket = LinkSocket.open({ netns: this.#ns.name });
+    try {
+      return await this.#measure(socket, count);
+    } finally {
+      socket.close();
+    }
+  }
+
+  async #measure(socket: LinkSocket, count: number): Promise<LatencyFigures> {
     const samples: number[] = [];
     for (let i = 0; i < count; i++) {
       this.#round++;
@@ -79,7 +90,7 @@ export class LatencyProbe {
       const written = new Promise<void>((resolve) => this.#notified = resolve);
       // The receive is waiting before the change is made, so the kernel's
       // message is timestamped when it arrives, not after `ip` exits.
-      const seen = this.#kernelMessage(mtu);
+      const seen = this.#kernelMessage(socket, mtu);
       await this.#ns.ip("link", "set", this.#port, "mtu", String(mtu));
       const kernelAt = await seen;
       await written;
@@ -96,9 +107,9 @@ export class LatencyProbe {
     };
   }
 
-  async #kernelMessage(mtu: number): Promise<number> {
+  async #kernelMessage(socket: LinkSocket, mtu: number): Promise<number> {
     while (true) {
-      for (const notice of await this.#socket.receive()) {
+      for (const notice of await socket.receive()) {
         if (
           notice.kind === "link" && notice.event.name === this.#port &&
           notice.event.mtu === mtu
@@ -107,9 +118,8 @@ export class LatencyProbe {
     }
   }
 
-  /** Closes the socket and the subscriber. */
+  /** Closes the keyspace subscriber. */
   async close(): Promise<void> {
-    this.#socket.close();
     await this.#subscriber.quit().catch(() => {});
   }
 }
