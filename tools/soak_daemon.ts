@@ -55,16 +55,30 @@ export interface SoakSummary {
   overflows: number;
 }
 
+/** Each port's admin state and MTU index as the storms left them. */
+const up = new Map<string, boolean>();
+const mtu = new Map<string, number>();
+
+/**
+ * `count` lines of `ip -batch`, each a real change (a port's admin state
+ * flipped, or its MTU set to a new value), so each makes the kernel send at
+ * least one RTM_NEWLINK.
+ */
 function stormLines(count: number, seed: number): string[] {
   let x = seed;
   const next = () => (x = (x * 1103515245 + 12345) & 0x7fffffff);
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
     const port = PORTS[next() % PORTS.length];
-    const choice = next() % 3;
-    if (choice === 0) lines.push(`link set ${port} up`);
-    else if (choice === 1) lines.push(`link set ${port} down`);
-    else lines.push(`link set ${port} mtu ${1500 + (next() % 8) * 1000}`);
+    if (next() % 2 === 0) {
+      const now = !(up.get(port) ?? false);
+      up.set(port, now);
+      lines.push(`link set ${port} ${now ? "up" : "down"}`);
+    } else {
+      const value = 1500 + ((mtu.get(port) ?? 0) + 1 + (next() % 7)) % 8 * 1000;
+      mtu.set(port, (value - 1500) / 1000);
+      lines.push(`link set ${port} mtu ${value}`);
+    }
   }
   return lines;
 }

@@ -15,6 +15,8 @@ import type { LinkEvent, NetlinkNotice } from "../../src/netlink/types.ts";
 import { MemoryStore } from "../../src/store/memory_store.ts";
 import {
   type Database,
+  type Fields,
+  type OpResult,
   type Store,
   type StoreOp,
   StoreReplyError,
@@ -84,7 +86,7 @@ class RefusingStore implements Store {
         const results = await batchSettled(ops);
         const refused = results.find((r) => r instanceof StoreReplyError);
         if (refused !== undefined) throw refused;
-        return results;
+        return results as OpResult[];
       },
     };
   }
@@ -98,7 +100,9 @@ class RefusingStore implements Store {
   }
 }
 
-function engine(store: Store = memoryStore()) {
+function engine<S extends Store = MemoryStore>(
+  store: S = memoryStore() as unknown as S,
+) {
   const logs: string[] = [];
   const log = createLogger("debug", { sink: (line) => logs.push(line) });
   const dumps: number[] = [];
@@ -165,7 +169,7 @@ Deno.test("reconcile: a hash without portsyncd's state field is another daemon's
   const writes = planReconcile({
     links: new Map(),
     inAppl: new Set(),
-    state: new Map([
+    state: new Map<string, Fields>([
       ["Ethernet0", { supported_speeds: "10000,25000" }],
       ["Ethernet4", { ...stateFields(link("Ethernet4")), speed: "1" }],
     ]),
