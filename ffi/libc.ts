@@ -198,6 +198,26 @@ export function setsockoptInt(
   );
 }
 
+/** Reads a socket option into `value`; returns the length the kernel set. */
+function getsockoptInto(
+  fd: number,
+  option: SocketOption,
+  value: Uint8Array<ArrayBuffer>,
+): number {
+  const length = new Uint32Array([value.byteLength]);
+  check(
+    "getsockopt",
+    libc().getsockopt(
+      fd,
+      option.level,
+      option.name,
+      value,
+      new Uint8Array(length.buffer),
+    ),
+  );
+  return length[0];
+}
+
 /**
  * Reads an `int`-valued socket option.
  *
@@ -208,47 +228,27 @@ export function setsockoptInt(
  */
 export function getsockoptInt(fd: number, option: SocketOption): number {
   const value = new Int32Array(1);
-  const length = new Uint32Array([4]);
-  check(
-    "getsockopt",
-    libc().getsockopt(
-      fd,
-      option.level,
-      option.name,
-      new Uint8Array(value.buffer),
-      new Uint8Array(length.buffer),
-    ),
-  );
+  getsockoptInto(fd, option, new Uint8Array(value.buffer));
   return value[0];
 }
 
 /**
  * `getsockopt` of an option whose value is an array of `u32` (e.g.
- * `SO_MEMINFO`); returns as many values as the kernel filled in.
+ * `SO_MEMINFO`), reading up to `count` of them; returns as many as the
+ * kernel filled in.
  *
  * @example
  * ```ts ignore
- * const info = getsockoptU32s(fd, { level: SOL_SOCKET, name: SO_MEMINFO }, 9);
+ * const info = getsockoptU32s(fd, { level: SOL_SOCKET, name: SO_MEMINFO, count: 9 });
  * ```
  */
 export function getsockoptU32s(
   fd: number,
-  option: SocketOption,
-  count: number,
+  option: SocketOption & { count: number },
 ): Uint32Array {
-  const value = new Uint32Array(count);
-  const length = new Uint32Array([count * 4]);
-  check(
-    "getsockopt",
-    libc().getsockopt(
-      fd,
-      option.level,
-      option.name,
-      new Uint8Array(value.buffer),
-      new Uint8Array(length.buffer),
-    ),
-  );
-  return value.subarray(0, Math.floor(length[0] / 4));
+  const value = new Uint32Array(option.count);
+  const length = getsockoptInto(fd, option, new Uint8Array(value.buffer));
+  return value.subarray(0, Math.floor(length / 4));
 }
 
 /** Options of {@linkcode sendto}. */

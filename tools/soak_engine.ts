@@ -20,6 +20,7 @@ import type { LinkEvent, NetlinkNotice } from "../src/netlink/types.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";
 import { type LinkSource, SyncLoop } from "../src/sync/loop.ts";
 import { PortSync } from "../src/sync/port_sync.ts";
+import { link } from "../tests/sync/links.ts";
 
 /** Figures of one soak run. */
 export interface EngineSoakFigures {
@@ -104,19 +105,10 @@ class SteadySource implements LinkSource {
   #event(n: number): LinkEvent {
     const index = n % this.#ports.length;
     const up = Math.floor(n / this.#ports.length) % 2 === 0;
-    return {
-      type: "newlink",
-      name: this.#ports[index],
-      ifindex: 100 + index,
-      flags: up ? 0x1043 : 0x1003,
-      admin: "up",
+    return link(this.#ports[index], {
       oper: up ? "up" : "down",
-      mtu: 9100,
-      master: null,
-      kind: "veth",
-      operstate: up ? "up" : "down",
-      address: "02:00:00:00:00:01",
-    };
+      ifindex: 100 + index,
+    });
   }
 }
 

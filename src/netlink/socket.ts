@@ -360,7 +360,8 @@ export class LinkSocket {
     const info = getsockoptU32s(this.#fd, {
       level: SOL_SOCKET,
       name: SO_MEMINFO,
-    }, SK_MEMINFO_DROPS + 1);
+      count: SK_MEMINFO_DROPS + 1,
+    });
     return info[SK_MEMINFO_DROPS] ?? 0;
   }
 
