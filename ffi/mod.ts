@@ -9,3 +9,4 @@ export * from "./constants.ts";
 export * from "./libc.ts";
 export * from "./files.ts";
 export * from "./signals.ts";
+export * from "./socket.ts";
