@@ -2,12 +2,9 @@
  * Starts a throw-away `redis-server` on a unix socket for tests.
  *
  * ```ts
- * const server = await startRedis();
- * try {
+ * await withRedis(async (server) => {
  *   // use server.dbConfig, server.cli("DBSIZE") ...
- * } finally {
- *   await server.stop();
- * }
+ * });
  * ```
  * @module
  */
@@ -281,6 +278,29 @@ export async function startRedis(
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/**
+ * Runs `fn` against a fresh server (see `startRedis`), stopped afterwards
+ * even when `fn` throws or leaves it halted or paused.
+ *
+ * @example
+ * ```ts
+ * await withRedis(async (server) => {
+ *   await server.cli("SET", "k", "v");
+ * });
+ * ```
+ */
+export async function withRedis<T>(
+  fn: (server: RedisServer) => Promise<T>,
+  options: StartRedisOptions = {},
+): Promise<T> {
+  const server = await startRedis(options);
+  try {
+    return await fn(server);
+  } finally {
+    await server.stop();
+  }
 }
 
 /** Poll interval helper for `start` (polling PING with a deadline). */

@@ -14,7 +14,7 @@ import {
 import {
   REDIS_AVAILABLE,
   type RedisServer,
-  startRedis,
+  withRedis,
 } from "../helpers/redis_server.ts";
 
 const ignore = !REDIS_AVAILABLE;
@@ -36,18 +36,6 @@ function connect(
   });
 }
 
-/** Runs `fn` against a fresh Redis server, stopped afterwards. */
-async function withServer(
-  fn: (server: RedisServer) => Promise<void>,
-): Promise<void> {
-  const server = await startRedis();
-  try {
-    await fn(server);
-  } finally {
-    await server.stop();
-  }
-}
-
 /**
  * Runs `fn` with a store connected to a fresh Redis server; the store is
  * closed, then the server stopped, afterwards.
@@ -56,7 +44,7 @@ function withStore(
   fn: (store: RedisStore, server: RedisServer) => Promise<void>,
   options: ConnectOptions = {},
 ): Promise<void> {
-  return withServer(async (server) => {
+  return withRedis(async (server) => {
     const store = await connect(server, options);
     try {
       await fn(store, server);
@@ -178,7 +166,7 @@ Deno.test({
   name: "redis connect: a missing server fails with one clear line",
   ignore,
   fn: () =>
-    withServer(async (server) => {
+    withRedis(async (server) => {
       await server.halt();
       const error = await connect(server).then(() => null, (e: unknown) => e);
       assert.ok(error instanceof StoreError, String(error));
@@ -194,7 +182,7 @@ Deno.test({
   name: "redis connect: retryInitialConnect waits for the server",
   ignore,
   fn: () =>
-    withServer(async (server) => {
+    withRedis(async (server) => {
       await server.halt();
       const reconnects: string[] = [];
       const pending = connect(server, { retryInitialConnect: true });
@@ -215,7 +203,7 @@ Deno.test({
   name: "redis close: drains queued writes, then gives up after the bound",
   ignore,
   fn: () =>
-    withServer(async (server) => {
+    withRedis(async (server) => {
       const store = await connect(server);
       const db = store.db("APPL_DB");
       const writes = Array.from(

@@ -13,13 +13,13 @@ import {
   type RedisStoreOptions,
   type StoreLogLevel,
 } from "../../src/store/redis_store.ts";
-import { StoreError } from "../../src/store/types.ts";
+import { type Database, StoreError } from "../../src/store/types.ts";
 import { waitFor } from "../helpers/daemon.ts";
 import {
   queuedClientSockets,
   REDIS_AVAILABLE,
   type RedisServer,
-  startRedis,
+  withRedis,
 } from "../helpers/redis_server.ts";
 
 const ignore = !REDIS_AVAILABLE;
@@ -49,16 +49,45 @@ function connect(
   });
 }
 
-/** Runs `fn` against a fresh Redis server, stopped (even paused) afterwards. */
-async function withServer(
-  fn: (server: RedisServer) => Promise<void>,
-): Promise<void> {
-  const server = await startRedis();
-  try {
-    await fn(server);
-  } finally {
-    await server.stop();
-  }
+/** A store connected by `withStore`, with what it logged and reconnected. */
+interface Connected {
+  server: RedisServer;
+  /** The store's APPL_DB. */
+  db: Database;
+  logs: Line[];
+  /** The names `onReconnect` reported, in order. */
+  reconnects: string[];
+}
+
+/**
+ * Runs `fn` with a store connected to a fresh server, its log lines and
+ * reconnects recorded; the store is closed, then the server stopped (even
+ * paused), afterwards.
+ */
+function withStore(fn: (connected: Connected) => Promise<void>): Promise<void> {
+  return withRedis(async (server) => {
+    const logs: Line[] = [];
+    const store = await connect(server, logs);
+    const reconnects: string[] = [];
+    store.onReconnect((name) => reconnects.push(name));
+    try {
+      await fn({ server, db: store.db("APPL_DB"), logs, reconnects });
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+/** The one warning a command timeout logs. */
+function timedOutLine(server: RedisServer): string {
+  return `redis APPL_DB at unix:${server.socketPath}: no reply in ${TIMEOUT_MS} ms; reconnecting`;
+}
+
+/** The messages of the warnings in `logs`. */
+function warnings(logs: Line[]): string[] {
+  return logs.filter((line) => line.level === "warn").map((line) =>
+    line.message
+  );
 }
 
 /** `promise`'s outcome (its rejection as a value); fails if it hangs. */
@@ -98,7 +127,7 @@ Deno.test({
   ignore,
   ...sanitizers,
   fn: () =>
-    withServer(async (server) => {
+    withRedis(async (server) => {
       server.pause();
       const logs: Line[] = [];
       const error = await outcome(connect(server, logs), "connect");
@@ -117,7 +146,7 @@ Deno.test({
   ignore,
   ...sanitizers,
   fn: () =>
-    withServer(async (server) => {
+    withRedis(async (server) => {
       server.pause();
       const logs: Line[] = [];
       const pending = connect(server, logs, { retryInitialConnect: true });
@@ -180,7 +209,7 @@ Deno.test({
   ignore,
   ...sanitizers,
   fn: (t) =>
-    withServer(async (server) => {
+    withRedis(async (server) => {
       server.pause();
       // Each step's sanitizers run while the server is still stopped, so a
       // socket or timer the abort left behind fails that step.
@@ -230,7 +259,7 @@ Deno.test({
   ignore,
   ...sanitizers,
   fn: () =>
-    withServer(async (server) => {
+    withRedis(async (server) => {
       const connections = async (): Promise<number> => {
         const info = await server.cli("INFO", "stats");
         return Number(/total_connections_received:(\d+)/.exec(info)?.[1]);
@@ -254,67 +283,54 @@ Deno.test({
   ignore,
   ...sanitizers,
   fn: () =>
-    withServer(async (server) => {
-      const logs: Line[] = [];
-      const store = await connect(server, logs);
-      const reconnects: string[] = [];
-      store.onReconnect((name) => reconnects.push(name));
-      try {
-        const db = store.db("APPL_DB");
-        await db.hset("before", { a: "1" });
-        server.pause();
-        const answered: number[] = [];
-        const writes: Promise<unknown>[] = [];
-        const issue = (from: number, to: number): void => {
-          for (let i = from; i < to; i++) {
-            writes.push(
-              db.batch([
-                { op: "hset", key: "seen", fields: { [String(i)]: "1" } },
-                { op: "hset", key: "last", fields: { value: String(i) } },
-              ]).then(() => answered.push(i)),
-            );
-          }
-        };
-        issue(0, 500);
-        const timedOut =
-          `redis APPL_DB at unix:${server.socketPath}: no reply in ${TIMEOUT_MS} ms; reconnecting`;
-        await waitFor("the timeout line", () =>
-          logs.some((line) =>
-            line.level === "warn" && line.message === timedOut
-          ));
-        issue(500, 1000);
-        await waitFor(
-          "three reconnect attempts",
-          async () =>
-            await server.acceptQueue() >= 3,
-        );
-        assert.deepEqual(answered, []);
-        assert.deepEqual(reconnects, []);
-        server.resume();
-        await Promise.all(writes);
-        assert.deepEqual(
-          answered,
-          Array.from({ length: 1000 }, (_, i) =>
-            i),
-        );
-        assert.equal(await server.cli("-n", "0", "HLEN", "seen"), "1000");
-        assert.equal(
-          await server.cli("-n", "0", "HGET", "last", "value"),
-          "999",
-        );
-        assert.deepEqual(reconnects, ["APPL_DB"]);
-        const warnings = logs.filter((line) => line.level === "warn");
-        assert.deepEqual(warnings.map((line) => line.message), [timedOut]);
-        assert.ok(
-          logs.some((line) =>
-            line.level === "info" &&
-            /: reconnected, re-sending/.test(line.message)
-          ),
-          JSON.stringify(logs),
-        );
-      } finally {
-        await store.close();
-      }
+    withStore(async ({ server, db, logs, reconnects }) => {
+      await db.hset("before", { a: "1" });
+      server.pause();
+      const answered: number[] = [];
+      const writes: Promise<unknown>[] = [];
+      const issue = (from: number, to: number): void => {
+        for (let i = from; i < to; i++) {
+          writes.push(
+            db.batch([
+              { op: "hset", key: "seen", fields: { [String(i)]: "1" } },
+              { op: "hset", key: "last", fields: { value: String(i) } },
+            ]).then(() => answered.push(i)),
+          );
+        }
+      };
+      issue(0, 500);
+      const timedOut = timedOutLine(server);
+      await waitFor("the timeout line", () =>
+        logs.some((line) =>
+          line.level === "warn" && line.message === timedOut
+        ));
+      issue(500, 1000);
+      await waitFor(
+        "three reconnect attempts",
+        async () => await server.acceptQueue() >= 3,
+      );
+      assert.deepEqual(answered, []);
+      assert.deepEqual(reconnects, []);
+      server.resume();
+      await Promise.all(writes);
+      assert.deepEqual(
+        answered,
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
+      assert.equal(await server.cli("-n", "0", "HLEN", "seen"), "1000");
+      assert.equal(
+        await server.cli("-n", "0", "HGET", "last", "value"),
+        "999",
+      );
+      assert.deepEqual(reconnects, ["APPL_DB"]);
+      assert.deepEqual(warnings(logs), [timedOut]);
+      assert.ok(
+        logs.some((line) =>
+          line.level === "info" &&
+          /: reconnected, re-sending/.test(line.message)
+        ),
+        JSON.stringify(logs),
+      );
     }),
 });
 
@@ -323,30 +339,18 @@ Deno.test({
   ignore,
   ...sanitizers,
   fn: () =>
-    withServer(async (server) => {
-      const logs: Line[] = [];
-      const store = await connect(server, logs);
-      const reconnects: string[] = [];
-      store.onReconnect((name) => reconnects.push(name));
-      try {
-        const db = store.db("APPL_DB");
-        await db.hset("k", { v: "0" });
-        // Handshakes are answered, writes wait: several timeouts in a row.
-        await server.cli("CLIENT", "PAUSE", String(TIMEOUT_MS * 5), "WRITE");
-        const writes = Array.from(
-          { length: 100 },
-          (_, i) => db.hset("k", { v: String(i + 1) }),
-        );
-        await Promise.all(writes);
-        assert.equal(await server.cli("-n", "0", "HGET", "k", "v"), "100");
-        assert.ok(reconnects.length >= 2, `reconnects: ${reconnects.length}`);
-        const warnings = logs.filter((line) => line.level === "warn");
-        assert.deepEqual(warnings.map((line) => line.message), [
-          `redis APPL_DB at unix:${server.socketPath}: no reply in ${TIMEOUT_MS} ms; reconnecting`,
-        ]);
-      } finally {
-        await store.close();
-      }
+    withStore(async ({ server, db, logs, reconnects }) => {
+      await db.hset("k", { v: "0" });
+      // Handshakes are answered, writes wait: several timeouts in a row.
+      await server.cli("CLIENT", "PAUSE", String(TIMEOUT_MS * 5), "WRITE");
+      const writes = Array.from(
+        { length: 100 },
+        (_, i) => db.hset("k", { v: String(i + 1) }),
+      );
+      await Promise.all(writes);
+      assert.equal(await server.cli("-n", "0", "HGET", "k", "v"), "100");
+      assert.ok(reconnects.length >= 2, `reconnects: ${reconnects.length}`);
+      assert.deepEqual(warnings(logs), [timedOutLine(server)]);
     }),
 });
 
@@ -355,7 +359,7 @@ Deno.test({
   ignore,
   ...sanitizers,
   fn: () =>
-    withServer(async (server) => {
+    withRedis(async (server) => {
       // The close bound ends the wait; then the reply deadline does.
       const bounds = [[200, 60_000], [60_000, 200]];
       for (const [closeTimeoutMs, commandTimeoutMs] of bounds) {
