@@ -1,6 +1,8 @@
 /**
- * Runs `main.ts` the way an operator does, for the CLI tests: a child
- * `deno run` with the given permissions, to its end.
+ * Runs `main.ts` the way an operator does, for the CLI tests and any other
+ * test that runs the binary entry to its end (config, lock): a child
+ * `deno run` with the given permissions. Also a temp dir per test and a
+ * minimal database_config.json.
  * @module
  */
 

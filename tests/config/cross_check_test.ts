@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../../src/config/mod.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { portsyncd, type Run, withDir } from "../cli/run.ts";
 
 function problemsOf(text: string): string[] {
   try {
@@ -128,25 +127,15 @@ Deno.test("sanity: daemon.lock_dir must be an absolute path", () => {
 });
 
 Deno.test("cross-check: --check-config and a start refuse the same file with the same lines", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "portsyncd-cross-" });
-  try {
+  await withDir(async (dir) => {
     await Deno.writeTextFile(
       `${dir}/p.conf`,
       "[store]\nmax_pending_writes = 4\nreconnect_max_ms = 50\n",
     );
     const common = ["-c", `${dir}/p.conf`, "--store", "memory"];
-    const runs = [];
+    const runs: Run[] = [];
     for (const args of [["--check-config", ...common], common]) {
-      const output = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "--allow-all", MAIN, ...args],
-        stdout: "piped",
-        stderr: "piped",
-        env: { NO_COLOR: "1" },
-      }).output();
-      runs.push({
-        code: output.code,
-        stderr: new TextDecoder().decode(output.stderr),
-      });
+      runs.push(await portsyncd(args));
     }
     const [check, start] = runs;
     assert.equal(check.code, 1);
@@ -156,7 +145,5 @@ Deno.test("cross-check: --check-config and a start refuse the same file with the
       check.stderr.trimEnd().split("\n").map((line) => line.split(": ")[1]),
       ["store.reconnect_max_ms", "store.max_pending_writes"],
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -12,6 +12,7 @@ import {
   parseDbConfigText,
   requireDatabases,
 } from "../../src/config/mod.ts";
+import { DB_CONFIG, withDir } from "../cli/run.ts";
 
 // deno-lint-ignore no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/;
@@ -35,24 +36,6 @@ async function safeProblemsOf(
   }
   assert.fail("expected a ConfigError");
 }
-
-async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "portsyncd-hostile-" });
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-const DB_JSON = JSON.stringify({
-  INSTANCES: { redis: { hostname: "127.0.0.1", port: 6379 } },
-  DATABASES: {
-    APPL_DB: { id: 0, separator: ":", instance: "redis" },
-    CONFIG_DB: { id: 4, separator: "|", instance: "redis" },
-    STATE_DB: { id: 6, separator: "|", instance: "redis" },
-  },
-});
 
 Deno.test("escapeText: control, separator and bidi characters are escaped, length capped", () => {
   assert.equal(escapeText("a\x1b[31mb\nc\td"), "a\\u001b[31mb\\nc\\td");
@@ -108,7 +91,7 @@ Deno.test("JSON: a 10 kB key echoed as text that is cut short", async () => {
 });
 
 Deno.test("JSON: keys and values with newlines, NUL and ESC are escaped", async () => {
-  const data = JSON.parse(DB_JSON);
+  const data = JSON.parse(DB_CONFIG);
   data.INSTANCES["a\nb"] = { hostname: "h", port: 1, "x\u0000": 1 };
   data.DATABASES.APPL_DB.instance = "\x1b]0;pwned\x07";
   const problems = await safeProblemsOf(
@@ -190,13 +173,13 @@ Deno.test("BOM: a leading UTF-8 BOM is accepted in both files", async () => {
     const encode = (text: string) =>
       new Uint8Array([...bom, ...new TextEncoder().encode(text)]);
     await Deno.writeFile(`${dir}/p.conf`, encode('[log]\nlevel = "debug"\n'));
-    await Deno.writeFile(`${dir}/db.json`, encode(DB_JSON));
+    await Deno.writeFile(`${dir}/db.json`, encode(DB_CONFIG));
     const config = await loadConfig(`${dir}/p.conf`);
     assert.equal(config.log.level, "debug");
     const db = await loadDbConfig(`${dir}/db.json`);
     assert.equal(requireDatabases(db, ["STATE_DB"])[0].id, 6);
     // Only one: a second BOM is content, and JSON refuses it.
-    await Deno.writeFile(`${dir}/db.json`, encode(`\ufeff${DB_JSON}`));
+    await Deno.writeFile(`${dir}/db.json`, encode(`\ufeff${DB_CONFIG}`));
     const problems = await safeProblemsOf(
       () => loadDbConfig(`${dir}/db.json`),
       `${dir}/db.json`,
@@ -262,7 +245,7 @@ Deno.test("oversized, directory and FIFO files are one line each, never read", a
 });
 
 Deno.test("database_config.json: two required databases on one server and number are refused", async () => {
-  const data = JSON.parse(DB_JSON);
+  const data = JSON.parse(DB_CONFIG);
   data.DATABASES.STATE_DB.id = 0;
   const config = parseDbConfigText(JSON.stringify(data), { source: "db.json" });
   const problems = await safeProblemsOf(

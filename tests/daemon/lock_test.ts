@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { type DaemonProcess, startDaemon } from "../helpers/daemon.ts";
 import { type Rig, rigTest } from "../sync/rig.ts";
+import { portsyncd } from "../cli/run.ts";
 import { LockHeldError, lockNamespace } from "../../src/daemon/lock.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -34,32 +35,27 @@ async function withLockDir(
   }
 }
 
+/** The config table that puts the namespace lock in `lockDir`. */
+function lockToml(lockDir: string): string {
+  return `[daemon]\nlock_dir = "${lockDir}"\n`;
+}
+
 /** A daemon on the rig's namespace given by its path (not its name). */
 function startByPath(rig: Rig, lockDir: string): Promise<DaemonProcess> {
   return startDaemon({
     dbConfigPath: rig.server.dbConfigPath,
-    config: `[netlink]\nnamespace = "${rig.ns.path}"\n` +
-      `[daemon]\nlock_dir = "${lockDir}"\n`,
+    config: `[netlink]\nnamespace = "${rig.ns.path}"\n` + lockToml(lockDir),
   });
 }
 
-/** Runs main.ts on `config` with `args` to the end; returns code and output. */
-async function runOnce(
-  config: string,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "-c", config, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+/** The first daemon, ready, holding its lock in `lockDir`; and that lock file. */
+async function startHolder(
+  rig: Rig,
+  lockDir: string,
+): Promise<{ first: DaemonProcess; lockFile: string }> {
+  const first = await rig.startReady({ toml: lockToml(lockDir) });
+  const identity = await statIdentity(rig.ns.path);
+  return { first, lockFile: `${lockDir}/netns-${identity}.lock` };
 }
 
 /** Starts `--monitor` on `config`, waits for its first JSON line, stops it with SIGINT. */
@@ -88,12 +84,7 @@ rigTest(
   "lock: a second portsyncd on the namespace is refused with the lock file and the holder's pid",
   (rig) =>
     withLockDir(async (lockDir) => {
-      const first = await rig.startReady({
-        toml: `[daemon]\nlock_dir = "${lockDir}"\n`,
-      });
-      const lockFile = `${lockDir}/netns-${await statIdentity(
-        rig.ns.path,
-      )}.lock`;
+      const { first, lockFile } = await startHolder(rig, lockDir);
       assert.equal((await Deno.stat(lockDir)).mode! & 0o777, 0o755);
       assert.equal((await Deno.readTextFile(lockFile)).trim(), `${first.pid}`);
 
@@ -116,12 +107,7 @@ rigTest(
   "lock: a SIGKILLed holder's file does not block the next portsyncd; a clean stop removes it",
   (rig) =>
     withLockDir(async (lockDir) => {
-      const first = await rig.startReady({
-        toml: `[daemon]\nlock_dir = "${lockDir}"\n`,
-      });
-      const lockFile = `${lockDir}/netns-${await statIdentity(
-        rig.ns.path,
-      )}.lock`;
+      const { first, lockFile } = await startHolder(rig, lockDir);
       assert.equal((await first.stop("SIGKILL")).code, 137);
       // The stale file is still there, naming the dead holder.
       assert.equal((await Deno.readTextFile(lockFile)).trim(), `${first.pid}`);
@@ -144,14 +130,16 @@ rigTest(
   "lock: --check-config and --monitor take no lock while a daemon runs",
   (rig) =>
     withLockDir(async (lockDir) => {
-      const toml = `[daemon]\nlock_dir = "${lockDir}"\n`;
+      const toml = lockToml(lockDir);
       await rig.startReady({ toml });
       const config = `${lockDir}/../portsyncd.conf`;
       await Deno.writeTextFile(
         config,
         `[netlink]\nnamespace = "${rig.ns.name}"\n${toml}`,
       );
-      const check = await runOnce(config, [
+      const check = await portsyncd([
+        "-c",
+        config,
         "--check-config",
         "-d",
         rig.server.dbConfigPath,
