@@ -51,7 +51,6 @@ function connect(
 
 /** A store connected by `withStore`, with what it logged and reconnected. */
 interface Connected {
-  server: RedisServer;
   /** The store's APPL_DB. */
   db: Database;
   logs: Line[];
@@ -60,22 +59,43 @@ interface Connected {
 }
 
 /**
- * Runs `fn` with a store connected to a fresh server, its log lines and
- * reconnects recorded; the store is closed, then the server stopped (even
- * paused), afterwards.
+ * A test with the sanitizers on, against a fresh server that is stopped
+ * (even paused) afterwards.
  */
-function withStore(fn: (connected: Connected) => Promise<void>): Promise<void> {
-  return withRedis(async (server) => {
-    const logs: Line[] = [];
-    const store = await connect(server, logs);
-    const reconnects: string[] = [];
-    store.onReconnect((name) => reconnects.push(name));
-    try {
-      await fn({ server, db: store.db("APPL_DB"), logs, reconnects });
-    } finally {
-      await store.close();
-    }
+function timeoutTest(
+  name: string,
+  fn: (server: RedisServer, t: Deno.TestContext) => Promise<void>,
+): void {
+  Deno.test({
+    name,
+    ignore,
+    ...sanitizers,
+    fn: (t) => withRedis((server) => fn(server, t)),
   });
+}
+
+/**
+ * Runs `fn` with a store connected to `server`, its log lines and
+ * reconnects recorded; the store is closed afterwards.
+ */
+async function withStore(
+  server: RedisServer,
+  fn: (connected: Connected) => Promise<void>,
+): Promise<void> {
+  const logs: Line[] = [];
+  const store = await connect(server, logs);
+  const reconnects: string[] = [];
+  store.onReconnect((name) => reconnects.push(name));
+  try {
+    await fn({ db: store.db("APPL_DB"), logs, reconnects });
+  } finally {
+    await store.close();
+  }
+}
+
+/** Whether `logs` holds `message` at `level`. */
+function logged(logs: Line[], level: StoreLogLevel, message: string): boolean {
+  return logs.some((line) => line.level === level && line.message === message);
 }
 
 /** The one warning a command timeout logs. */
@@ -121,59 +141,48 @@ function loud(logs: Line[]): Line[] {
   return logs.filter((line) => line.level !== "debug");
 }
 
-Deno.test({
-  name:
-    "redis timeout: connect to a server that never answers fails in one line",
-  ignore,
-  ...sanitizers,
-  fn: () =>
-    withRedis(async (server) => {
-      server.pause();
-      const logs: Line[] = [];
-      const error = await outcome(connect(server, logs), "connect");
-      assert.ok(error instanceof StoreError, String(error));
-      assert.equal(
-        error.message,
-        `redis APPL_DB at unix:${server.socketPath}: connect failed: no reply in ${TIMEOUT_MS} ms`,
-      );
-      assert.deepEqual(loud(logs), []);
-    }),
-});
+timeoutTest(
+  "redis timeout: connect to a server that never answers fails in one line",
+  async (server) => {
+    server.pause();
+    const logs: Line[] = [];
+    const error = await outcome(connect(server, logs), "connect");
+    assert.ok(error instanceof StoreError, String(error));
+    assert.equal(
+      error.message,
+      `redis APPL_DB at unix:${server.socketPath}: connect failed: no reply in ${TIMEOUT_MS} ms`,
+    );
+    assert.deepEqual(loud(logs), []);
+  },
+);
 
-Deno.test({
-  name:
-    "redis timeout: retryInitialConnect says what it waits for, then connects",
-  ignore,
-  ...sanitizers,
-  fn: () =>
-    withRedis(async (server) => {
-      server.pause();
-      const logs: Line[] = [];
-      const pending = connect(server, logs, { retryInitialConnect: true });
-      const waiting =
-        `redis APPL_DB at unix:${server.socketPath}: waiting for the server: no reply in ${TIMEOUT_MS} ms`;
-      await waitFor("the waiting line", () =>
-        logs.some((line) =>
-          line.level === "info" && line.message === waiting
-        ));
-      await waitFor(
-        "a second attempt",
-        async () => await server.acceptQueue() >= 2,
+timeoutTest(
+  "redis timeout: retryInitialConnect says what it waits for, then connects",
+  async (server) => {
+    server.pause();
+    const logs: Line[] = [];
+    const pending = connect(server, logs, { retryInitialConnect: true });
+    const waiting =
+      `redis APPL_DB at unix:${server.socketPath}: waiting for the server: no reply in ${TIMEOUT_MS} ms`;
+    await waitFor("the waiting line", () => logged(logs, "info", waiting));
+    await waitFor(
+      "a second attempt",
+      async () => await server.acceptQueue() >= 2,
+    );
+    server.resume();
+    const store = await pending;
+    try {
+      await store.db("APPL_DB").hset("k", { a: "1" });
+      assert.equal(await server.cli("-n", "0", "HGET", "k", "a"), "1");
+      assert.deepEqual(
+        loud(logs).filter((line) => line.message !== waiting),
+        [],
       );
-      server.resume();
-      const store = await pending;
-      try {
-        await store.db("APPL_DB").hset("k", { a: "1" });
-        assert.equal(await server.cli("-n", "0", "HGET", "k", "a"), "1");
-        assert.deepEqual(
-          loud(logs).filter((line) => line.message !== waiting),
-          [],
-        );
-      } finally {
-        await store.close();
-      }
-    }),
-});
+    } finally {
+      await store.close();
+    }
+  },
+);
 
 /** Connects two databases with a long timeout and aborts after `when`. */
 async function abortedConnect(
@@ -204,86 +213,78 @@ async function abortedConnect(
   );
 }
 
-Deno.test({
-  name: "redis timeout: an abort ends a pending connect at once",
-  ignore,
-  ...sanitizers,
-  fn: (t) =>
-    withRedis(async (server) => {
-      server.pause();
-      // Each step's sanitizers run while the server is still stopped, so a
-      // socket or timer the abort left behind fails that step.
-      await t.step({
-        ...sanitizers,
-        name: "before its sockets are up",
-        fn: async () => {
-          await abortedConnect(server, () => Promise.resolve());
-        },
-      });
-      await t.step({
-        ...sanitizers,
-        name: "while it waits for the handshake",
-        fn: async () => {
-          const queued = await server.acceptQueue();
-          await abortedConnect(server, async () => {
-            await waitFor(
-              "both sockets queued at the server",
-              async () => await server.acceptQueue() >= queued + 2,
-            );
-          });
-        },
-      });
-      await t.step({
-        ...sanitizers,
-        name: "while it waits out its backoff",
-        fn: async () => {
-          await abortedConnect(server, async (logs) => {
-            await waitFor(
-              "both waiting lines",
-              () => logs.filter((line) => line.level === "info").length >= 2,
-            );
-          }, {
-            retryInitialConnect: true,
-            commandTimeoutMs: 100,
-            backoff: { initialMs: 60_000, maxMs: 60_000 },
-          });
-        },
-      });
-      server.resume();
-      await noClientsLeft(server);
-    }),
-});
+timeoutTest(
+  "redis timeout: an abort ends a pending connect at once",
+  async (server, t) => {
+    server.pause();
+    // Each step's sanitizers run while the server is still stopped, so a
+    // socket or timer the abort left behind fails that step.
+    await t.step({
+      ...sanitizers,
+      name: "before its sockets are up",
+      fn: async () => {
+        await abortedConnect(server, () => Promise.resolve());
+      },
+    });
+    await t.step({
+      ...sanitizers,
+      name: "while it waits for the handshake",
+      fn: async () => {
+        const queued = await server.acceptQueue();
+        await abortedConnect(server, async () => {
+          await waitFor(
+            "both sockets queued at the server",
+            async () => await server.acceptQueue() >= queued + 2,
+          );
+        });
+      },
+    });
+    await t.step({
+      ...sanitizers,
+      name: "while it waits out its backoff",
+      fn: async () => {
+        await abortedConnect(server, async (logs) => {
+          await waitFor(
+            "both waiting lines",
+            () => logs.filter((line) => line.level === "info").length >= 2,
+          );
+        }, {
+          retryInitialConnect: true,
+          commandTimeoutMs: 100,
+          backoff: { initialMs: 60_000, maxMs: 60_000 },
+        });
+      },
+    });
+    server.resume();
+    await noClientsLeft(server);
+  },
+);
 
-Deno.test({
-  name: "redis timeout: an aborted signal never connects",
-  ignore,
-  ...sanitizers,
-  fn: () =>
-    withRedis(async (server) => {
-      const connections = async (): Promise<number> => {
-        const info = await server.cli("INFO", "stats");
-        return Number(/total_connections_received:(\d+)/.exec(info)?.[1]);
-      };
-      const before = await connections();
-      const controller = new AbortController();
-      controller.abort();
-      const error = await outcome(
-        connect(server, [], { signal: controller.signal }),
-        "connect",
-      );
-      assert.ok(error instanceof StoreError, String(error));
-      assert.match(error.message, /: connect aborted$/);
-      // Only the second `redis-cli` connected.
-      assert.equal(await connections(), before + 1);
-    }),
-});
+timeoutTest(
+  "redis timeout: an aborted signal never connects",
+  async (server) => {
+    const connections = async (): Promise<number> => {
+      const info = await server.cli("INFO", "stats");
+      return Number(/total_connections_received:(\d+)/.exec(info)?.[1]);
+    };
+    const before = await connections();
+    const controller = new AbortController();
+    controller.abort();
+    const error = await outcome(
+      connect(server, [], { signal: controller.signal }),
+      "connect",
+    );
+    assert.ok(error instanceof StoreError, String(error));
+    assert.match(error.message, /: connect aborted$/);
+    // Only the second `redis-cli` connected.
+    assert.equal(await connections(), before + 1);
+  },
+);
 
-Deno.test({
-  name: "redis timeout: writes during a stop are answered in order after it",
-  ignore,
-  ...sanitizers,
-  fn: () =>
-    withStore(async ({ server, db, logs, reconnects }) => {
+timeoutTest(
+  "redis timeout: writes during a stop are answered in order after it",
+  (server) =>
+    withStore(server, async ({ db, logs, reconnects }) => {
       await db.hset("before", { a: "1" });
       server.pause();
       const answered: number[] = [];
@@ -300,10 +301,7 @@ Deno.test({
       };
       issue(0, 500);
       const timedOut = timedOutLine(server);
-      await waitFor("the timeout line", () =>
-        logs.some((line) =>
-          line.level === "warn" && line.message === timedOut
-        ));
+      await waitFor("the timeout line", () => logged(logs, "warn", timedOut));
       issue(500, 1000);
       await waitFor(
         "three reconnect attempts",
@@ -332,14 +330,12 @@ Deno.test({
         JSON.stringify(logs),
       );
     }),
-});
+);
 
-Deno.test({
-  name: "redis timeout: a long CLIENT PAUSE WRITE warns once, loses nothing",
-  ignore,
-  ...sanitizers,
-  fn: () =>
-    withStore(async ({ server, db, logs, reconnects }) => {
+timeoutTest(
+  "redis timeout: a long CLIENT PAUSE WRITE warns once, loses nothing",
+  (server) =>
+    withStore(server, async ({ db, logs, reconnects }) => {
       await db.hset("k", { v: "0" });
       // Handshakes are answered, writes wait: several timeouts in a row.
       await server.cli("CLIENT", "PAUSE", String(TIMEOUT_MS * 5), "WRITE");
@@ -352,38 +348,35 @@ Deno.test({
       assert.ok(reconnects.length >= 2, `reconnects: ${reconnects.length}`);
       assert.deepEqual(warnings(logs), [timedOutLine(server)]);
     }),
-});
+);
 
-Deno.test({
-  name: "redis timeout: close on a stopped server is bounded, rejects the rest",
-  ignore,
-  ...sanitizers,
-  fn: () =>
-    withRedis(async (server) => {
-      // The close bound ends the wait; then the reply deadline does.
-      const bounds = [[200, 60_000], [60_000, 200]];
-      for (const [closeTimeoutMs, commandTimeoutMs] of bounds) {
-        const store = await connect(server, [], {
-          closeTimeoutMs,
-          commandTimeoutMs,
-        });
-        const db = store.db("APPL_DB");
-        await db.hset("k", { a: "1" });
-        server.pause();
-        const write = db.hset("k", { b: "1" });
-        const read = db.hgetall("k");
-        await outcome(store.close(), "close");
-        for (const lost of [write, read]) {
-          const error = await outcome(lost, "a request left at close");
-          assert.ok(error instanceof StoreError, String(error));
-          assert.equal(
-            error.message,
-            `redis APPL_DB at unix:${server.socketPath}: closed before the server answered`,
-          );
-        }
-        assert.deepEqual(store.pending(), { APPL_DB: 0 });
-        server.resume();
-        await noClientsLeft(server);
+timeoutTest(
+  "redis timeout: close on a stopped server is bounded, rejects the rest",
+  async (server) => {
+    // The close bound ends the wait; then the reply deadline does.
+    const bounds = [[200, 60_000], [60_000, 200]];
+    for (const [closeTimeoutMs, commandTimeoutMs] of bounds) {
+      const store = await connect(server, [], {
+        closeTimeoutMs,
+        commandTimeoutMs,
+      });
+      const db = store.db("APPL_DB");
+      await db.hset("k", { a: "1" });
+      server.pause();
+      const write = db.hset("k", { b: "1" });
+      const read = db.hgetall("k");
+      await outcome(store.close(), "close");
+      for (const lost of [write, read]) {
+        const error = await outcome(lost, "a request left at close");
+        assert.ok(error instanceof StoreError, String(error));
+        assert.equal(
+          error.message,
+          `redis APPL_DB at unix:${server.socketPath}: closed before the server answered`,
+        );
       }
-    }),
-});
+      assert.deepEqual(store.pending(), { APPL_DB: 0 });
+      server.resume();
+      await noClientsLeft(server);
+    }
+  },
+);
