@@ -253,10 +253,7 @@ export async function runDaemon(
         maxMs: config.store.reconnect_max_ms,
       },
     });
-    store.onReconnect(() => {
-      sync.counters.reconnects++;
-      loop.requestResync("store reconnect");
-    });
+    loop.followStore(store);
     const started = await startupStep(
       "port sync start-up: warm-start check (STATE_DB), port configuration (CONFIG_DB), publish (APPL_DB)",
       sync.start(),

@@ -13,7 +13,7 @@
 
 import type { NetlinkNotice } from "../netlink/types.ts";
 import type { Logger } from "../log/mod.ts";
-import { StoreError } from "../store/types.ts";
+import { type Store, StoreError } from "../store/types.ts";
 import type { PortSync } from "./port_sync.ts";
 
 /** The kernel side as the loop sees it (a `LinkSocket`, or a recorded trace). */
@@ -90,6 +90,7 @@ export class SyncLoop {
   readonly #retry: { initialMs: number; maxMs: number };
   readonly #wakeup = new Wakeup();
   #received: NetlinkNotice[] | null = null;
+  #receivedAt = 0;
   #receiveError: unknown = null;
   #receiving: Promise<void> | null = null;
   #resyncReason: string | null = null;
@@ -115,6 +116,19 @@ export class SyncLoop {
   requestResync(reason: string): void {
     this.#resyncReason = reason;
     this.#wakeup.notify();
+  }
+
+  /**
+   * Follows a store's reconnects: each is counted (`reconnects`), reported
+   * to the engine's observers, and followed by a resync. Returns a function
+   * that stops following.
+   */
+  followStore(store: Store): () => void {
+    return store.onReconnect((database) => {
+      this.#sync.counters.reconnects++;
+      this.#sync.observers.emit("storeReconnected", database);
+      this.requestResync("store reconnect");
+    });
   }
 
   /** True while a failed store operation waits for its repair. */
@@ -157,6 +171,7 @@ export class SyncLoop {
   async #receive(signal: AbortSignal): Promise<void> {
     try {
       this.#received = await this.#links.receive({ signal });
+      this.#receivedAt = performance.now();
     } catch (error) {
       this.#receiveError = error;
     }
@@ -170,7 +185,7 @@ export class SyncLoop {
     this.#received = null;
     try {
       if (notices !== null && notices.length > 0) {
-        await this.#sync.handle(notices);
+        await this.#sync.handle(notices, { receivedAt: this.#receivedAt });
       }
       if (this.#resyncReason !== null) {
         const reason = this.#resyncReason;
@@ -203,6 +218,7 @@ export class SyncLoop {
 
   #failed(error: StoreError): void {
     this.#failures++;
+    this.#sync.observers.emit("storeFailed", error);
     const retryMs = this.#retryMs;
     if (this.#repairTimer === undefined && !this.#repairDue) {
       this.#retryMs = Math.min(this.#retry.maxMs, this.#retryMs * 2);

@@ -30,6 +30,7 @@ import {
 import { newCounters, type SyncCounters } from "./stats.ts";
 import { DumpView } from "./dump_view.ts";
 import { StatePortTable } from "./state_table.ts";
+import { Observers, type SyncObserver } from "./observer.ts";
 
 /** What the engine needs from the kernel side: dump requests. */
 export interface DumpRequester {
@@ -59,6 +60,8 @@ export interface StartInfo extends WarmStart {
 export class PortSync {
   /** Counters, updated as things happen. */
   readonly counters: SyncCounters;
+  /** Who is told what happens (see `observer.ts`). */
+  readonly observers: Observers;
   readonly #appl: Database;
   readonly #config: Database;
   readonly #state: Database;
@@ -87,11 +90,22 @@ export class PortSync {
     this.#links = options.links;
     this.#log = options.log;
     this.counters = options.counters ?? newCounters();
+    this.observers = new Observers(this.#log);
     this.#table = new StatePortTable(this.#state, {
       log: this.#log,
       counters: this.counters,
       maxBatch: options.maxBatch ?? 4096,
     });
+  }
+
+  /** Adds an observer of the engine; returns a function that removes it. */
+  observe(observer: SyncObserver): () => void {
+    return this.observers.add(observer);
+  }
+
+  /** The kernel's port links as the engine last heard them (read-only). */
+  get links(): ReadonlyMap<string, LinkEvent> {
+    return this.#kernel;
   }
 
   /** Ports with a link that wait for their APPL_DB entry. */
@@ -132,6 +146,7 @@ export class PortSync {
       restore_count: warm.restoreCount,
       ports: ports.size,
     });
+    this.observers.emit("started", { warm: warm.warm, configured: ports.size });
     await this.#maybePublishInitDone();
     return { ...warm, configured: ports.size };
   }
@@ -148,10 +163,20 @@ export class PortSync {
     }
     this.#dump = new DumpView(this.#links.requestDump());
     this.#log.info("requesting link dump", { reason, seq: this.#dump.seq });
+    this.observers.emit("dumpRequested", reason);
   }
 
-  /** Applies one drained batch of notices, in arrival order. */
-  async handle(notices: NetlinkNotice[]): Promise<void> {
+  /**
+   * Applies one drained batch of notices, in arrival order. `receivedAt`
+   * (`performance.now()` when the batch was read; default: now) is reported
+   * to observers with the time the store acknowledged the batch's writes.
+   */
+  async handle(
+    notices: NetlinkNotice[],
+    options: { receivedAt?: number } = {},
+  ): Promise<void> {
+    const receivedAt = options.receivedAt ?? performance.now();
+    const writesBefore = this.counters.stateWrites + this.counters.stateDeletes;
     const events: LinkEvent[] = [];
     let dumpDone = false;
     let overflow = false;
@@ -174,9 +199,18 @@ export class PortSync {
     if (overflow) {
       this.counters.overflows++;
       this.#log.warn("netlink overflow: the kernel dropped link messages");
+      this.observers.emit("overflow");
       this.requestResync("overflow");
     }
     await this.#maybePublishInitDone();
+    if (this.observers.empty) return;
+    this.observers.emit("batchHandled", {
+      messages: events.length,
+      receivedAt,
+      ackedAt: performance.now(),
+      writes: this.counters.stateWrites + this.counters.stateDeletes -
+        writesBefore,
+    });
   }
 
   /** Re-checks ports waiting for APPL_DB and writes those now present. */
@@ -203,7 +237,7 @@ export class PortSync {
    * port hash back (after a failed write, when the cache cannot be trusted).
    */
   async repair(): Promise<void> {
-    await this.#reconcile("repaired");
+    await this.#reconcile("repair");
     await this.#maybePublishInitDone();
   }
 
@@ -228,6 +262,7 @@ export class PortSync {
     }
     if (writes.length === 0) return;
     this.counters.repairs += writes.length;
+    this.observers.emit("stateRepaired", writes.length);
     this.#log.warn("STATE_DB changed behind portsyncd; rewritten", {
       ports: writes.map((write) => write.port).join(","),
     });
@@ -249,6 +284,7 @@ export class PortSync {
     for (const change of changes.values()) {
       if (change.link === null) this.#kernel.delete(change.port);
       else this.#kernel.set(change.port, change.link);
+      this.observers.emit("portChanged", change.port, change.link);
     }
     const inAppl = await this.#applPorts([...changes.keys()]);
     const plan = planWrites(changes.values(), {
@@ -292,23 +328,41 @@ export class PortSync {
   async #dumpCompleted(): Promise<void> {
     // What the dump (and the messages after its first reply) named is
     // exactly what the kernel has: ports missing from it were lost DELLINKs.
+    const previous = this.#kernel;
     this.#kernel = this.#dump!.links;
     this.#dump = null;
+    this.observers.emit("dumpCompleted", this.#kernel.size);
+    this.#reportDifferences(previous);
     this.#names = new Map(
       [...this.#kernel.values()].map((link) => [link.ifindex, link.name]),
     );
     for (const port of this.#awaitingAppl) {
       if (!this.#kernel.has(port)) this.#awaitingAppl.delete(port);
     }
-    await this.#reconcile("reconciled");
+    await this.#reconcile("dump");
     if (this.#dumpAgain) {
       this.#dumpAgain = false;
       this.requestResync("changes during the previous dump");
     }
   }
 
+  /** Tells observers of every port a dump found changed or gone. */
+  #reportDifferences(previous: ReadonlyMap<string, LinkEvent>): void {
+    if (this.observers.empty) return;
+    for (const [port, link] of previous) {
+      if (!this.#kernel.has(port)) {
+        this.observers.emit("portChanged", port, null);
+      } else if (this.#kernel.get(port) !== link) {
+        this.observers.emit("portChanged", port, this.#kernel.get(port)!);
+      }
+    }
+    for (const [port, link] of this.#kernel) {
+      if (!previous.has(port)) this.observers.emit("portChanged", port, link);
+    }
+  }
+
   /** Reads STATE_DB's port hashes and writes what differs from the kernel. */
-  async #reconcile(what: "reconciled" | "repaired"): Promise<void> {
+  async #reconcile(kind: "dump" | "repair"): Promise<void> {
     const written = this.#table.written;
     written.clear();
     const state = await this.#table.readAll();
@@ -322,7 +376,13 @@ export class PortSync {
     const writes = planReconcile({ links: this.#kernel, inAppl, state });
     await this.#table.write(writes);
     this.counters.reconciles++;
+    const what = kind === "dump" ? "reconciled" : "repaired";
     this.#log.info(`${what} STATE_DB with the kernel`, {
+      ports: this.#kernel.size,
+      writes: writes.length,
+    });
+    this.observers.emit("reconciled", {
+      kind,
       ports: this.#kernel.size,
       writes: writes.length,
     });
@@ -357,5 +417,6 @@ export class PortSync {
     await this.#producer.set("PortInitDone", { lanes: "0" });
     this.#pendingInit = null;
     this.#log.info("every configured port seen; PortInitDone published");
+    this.observers.emit("initDone");
   }
 }
