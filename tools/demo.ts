@@ -13,7 +13,7 @@
 
 import { parseDbConfig } from "../src/config/db_config.ts";
 import { defaultConfig } from "../src/config/load.ts";
-import { BUILTIN_DB_CONFIG, type Settings } from "../src/cli/settings.ts";
+import { BUILTIN_DB_CONFIG, type Settings } from "../src/config/settings.ts";
 import { runDaemon } from "../src/daemon/mod.ts";
 import { createLogger } from "../src/log/mod.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";

@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
 import { DEFAULT_DB_CONFIG_PATH } from "../config/db_config.ts";
-import { LOG_LEVELS, type LogLevel } from "../config/schema.ts";
+import { LOG_LEVELS, type LogLevel } from "../log/levels.ts";
 
 /** The portsyncd version, printed by `--version`. */
 export const VERSION = "0.1.0";

@@ -6,7 +6,7 @@
  */
 
 import { CliExit, type CliOptions, parseCommandLine } from "./args.ts";
-import { loadSettings, summarizeSettings } from "./settings.ts";
+import { loadSettings, summarizeSettings } from "../config/settings.ts";
 import { permissionProblem } from "./permission.ts";
 import { ConfigError } from "../config/errors.ts";
 import { loadConfig } from "../config/load.ts";

@@ -8,12 +8,7 @@
 
 import { z } from "zod";
 import { capProblems, ConfigError, describeIssues } from "./errors.ts";
-
-/** Log levels, most severe first. */
-export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
-
-/** One of {@linkcode LOG_LEVELS}. */
-export type LogLevel = typeof LOG_LEVELS[number];
+import { LOG_LEVELS, type LogLevel } from "../log/levels.ts";
 
 /** The validated configuration, with every default filled in. */
 export interface Config {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { REQUIRED_DATABASES, type Settings } from "../cli/settings.ts";
+import { REQUIRED_DATABASES, type Settings } from "../config/settings.ts";
 import type { DbConfig } from "../config/db_config.ts";
 import type { Logger } from "../log/mod.ts";
 import { netnsPath, NotNetnsError } from "../netlink/netns.ts";

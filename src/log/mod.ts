@@ -4,7 +4,9 @@
  * @module
  */
 
-import { LOG_LEVELS, type LogLevel } from "../config/schema.ts";
+import { LOG_LEVELS, type LogLevel } from "./levels.ts";
+
+export { LOG_LEVELS, type LogLevel };
 
 /** Extra key/value context appended to a line as `key=value`. */
 export type LogFields = Record<string, string | number | boolean | null>;

@@ -20,13 +20,8 @@ import {
   stateFields,
   type StateWrite,
 } from "./decide.ts";
-import {
-  checkWarmStart,
-  PORT_TABLE,
-  publishPortConfig,
-  readPortConfig,
-  type WarmStart,
-} from "./startup.ts";
+import { PORT_TABLE, publishPortConfig, readPortConfig } from "./startup.ts";
+import { checkWarmStart, type WarmStart } from "../warm_restart/check.ts";
 import { newCounters, type SyncCounters } from "./stats.ts";
 import { DumpView } from "./dump_view.ts";
 import { StatePortTable } from "./state_table.ts";

@@ -1,7 +1,7 @@
 /**
- * Start-up steps of port sync that talk to the databases: the warm-start
- * check and publishing CONFIG_DB's ports to APPL_DB (sonic_port_sync.md §3,
- * steps 2 and 4).
+ * Start-up steps of port sync that talk to the databases: reading
+ * CONFIG_DB's ports and publishing them to APPL_DB (sonic_port_sync.md §3,
+ * step 4). The warm-start check (step 2) is in `src/warm_restart`.
  * @module
  */
 
@@ -16,41 +16,6 @@ import { configFieldsForAppl } from "./decide.ts";
 export const PORT_TABLE = "PORT_TABLE";
 /** The CONFIG_DB table ports are configured in. */
 export const CONFIG_PORT_TABLE = "PORT";
-
-/** Outcome of the warm-start check. */
-export interface WarmStart {
-  /** True for a warm start (nothing is published to APPL_DB). */
-  warm: boolean;
-  /** The `restore_count` written to `WARM_RESTART_TABLE|portsyncd`. */
-  restoreCount: number;
-}
-
-/**
- * Decides warm or cold from STATE_DB and records `restore_count`: warm when
- * `WARM_RESTART_ENABLE_TABLE|system` or `|swss` has `enable` = `true` and a
- * previous `restore_count` exists (then it is incremented); otherwise cold
- * (written as 0).
- *
- * @example
- * ```ts
- * const { warm } = await checkWarmStart(store.db("STATE_DB"));
- * ```
- */
-export async function checkWarmStart(state: Database): Promise<WarmStart> {
-  const sep = state.separator;
-  const restoreKey = `WARM_RESTART_TABLE${sep}portsyncd`;
-  const [system, swss, previous] = await state.batch([
-    { op: "hgetall", key: `WARM_RESTART_ENABLE_TABLE${sep}system` },
-    { op: "hgetall", key: `WARM_RESTART_ENABLE_TABLE${sep}swss` },
-    { op: "hgetall", key: restoreKey },
-  ]) as Fields[];
-  const enabled = system.enable === "true" || swss.enable === "true";
-  const count = Number.parseInt(previous.restore_count ?? "", 10);
-  const warm = enabled && Number.isInteger(count) && count >= 0;
-  const restoreCount = warm ? count + 1 : 0;
-  await state.hset(restoreKey, { restore_count: String(restoreCount) });
-  return { warm, restoreCount };
-}
 
 /**
  * Reads every CONFIG_DB `PORT|*` entry, by port name, with field names cut

@@ -42,7 +42,7 @@ import {
   VALID_TOML,
 } from "./config_mutate.ts";
 
-/** The databases port sync needs (as `src/cli/settings.ts` asks for them). */
+/** The databases port sync needs (as `src/config/settings.ts` asks for them). */
 const REQUIRED = ["APPL_DB", "CONFIG_DB", "STATE_DB"];
 
 // deno-lint-ignore no-control-regex

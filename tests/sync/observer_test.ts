@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { parseDbConfig } from "../../src/config/db_config.ts";
-import { BUILTIN_DB_CONFIG } from "../../src/cli/settings.ts";
+import { BUILTIN_DB_CONFIG } from "../../src/config/settings.ts";
 import { createLogger } from "../../src/log/mod.ts";
 import type { NetlinkNotice } from "../../src/netlink/types.ts";
 import { MemoryStore } from "../../src/store/memory_store.ts";

@@ -5,17 +5,37 @@
  * @module
  */
 
-import type { Config } from "../config/schema.ts";
-import { defaultConfig, loadConfig } from "../config/load.ts";
+import type { Config } from "./schema.ts";
+import { defaultConfig, loadConfig } from "./load.ts";
 import {
   type DbConfig,
   loadDbConfig,
   parseDbConfig,
   requireDatabases,
-} from "../config/db_config.ts";
-import { ConfigError } from "../config/errors.ts";
+} from "./db_config.ts";
+import { ConfigError } from "./errors.ts";
 import { netnsProblem } from "../netlink/netns.ts";
-import type { CliOptions } from "./args.ts";
+import type { LogLevel } from "../log/levels.ts";
+
+/**
+ * Where the settings come from (the command line gives these): the two
+ * files, whether each was named explicitly (a missing explicit file is an
+ * error), the store backend and a log level overriding the file's.
+ */
+export interface SettingsSource {
+  /** TOML configuration file. */
+  config: string;
+  /** True when the file was named (a missing file is then an error). */
+  configExplicit: boolean;
+  /** SONiC database_config.json. */
+  dbConfig: string;
+  /** True when the database map was named. */
+  dbConfigExplicit: boolean;
+  /** Backend the daemon writes through. */
+  store: "redis" | "memory";
+  /** Overrides the file's `[log] level` when not null. */
+  logLevel: LogLevel | null;
+}
 
 /** Databases port sync reads and writes. */
 export const REQUIRED_DATABASES = ["APPL_DB", "CONFIG_DB", "STATE_DB"];
@@ -57,7 +77,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function loadDatabases(cli: CliOptions): Promise<DbConfig> {
+async function loadDatabases(cli: SettingsSource): Promise<DbConfig> {
   const useBuiltin = cli.store === "memory" && !cli.dbConfigExplicit &&
     !(await exists(cli.dbConfig));
   if (useBuiltin) {
@@ -77,7 +97,7 @@ async function loadDatabases(cli: CliOptions): Promise<DbConfig> {
  * const settings = await loadSettings(parseCommandLine(Deno.args));
  * ```
  */
-export async function loadSettings(cli: CliOptions): Promise<Settings> {
+export async function loadSettings(cli: SettingsSource): Promise<Settings> {
   const problems: string[] = [];
   let config: Config = defaultConfig();
   let configSource = cli.config;
