@@ -86,6 +86,44 @@ export interface Config {
      */
     lock_dir: string;
   };
+  /** `[metrics]` */
+  metrics: {
+    /**
+     * Where the Prometheus endpoint (`GET /metrics`) listens, as `HOST:PORT`
+     * (`[ADDR]:PORT` for IPv6); empty (the default) turns it off.
+     */
+    listen: string;
+  };
+  /** `[warm_restart]` */
+  warm_restart: {
+    /**
+     * Directory of the warm-restart state file (metrics and the last known
+     * state of every port); empty turns the file off. One file per watched
+     * namespace. Default `/var/lib/sonic/portsyncd`.
+     */
+    state_dir: string;
+    /** How often the state file is saved while running, in ms (and at shutdown). Default 60000. */
+    save_interval_ms: number;
+    /** The start-up dump must end (EOIU) within this many ms, or it counts as a timeout. Default 30000. */
+    eoiu_timeout_ms: number;
+  };
+  /** `[health]` */
+  health: {
+    /** How often STATE_DB `PORTSYNCD_HEALTH_TABLE|portsyncd` is written, in ms. Default 5000. */
+    report_interval_ms: number;
+    /** Event latency p99 above this (µs) makes the daemon `degraded`. Default 10000. */
+    latency_p99_degraded_us: number;
+    /** Event latency p99 above this (µs) makes it `unhealthy`. Default 100000. */
+    latency_p99_unhealthy_us: number;
+    /** Messages and writes pending above this make it `degraded`. Default 1000. */
+    queue_depth_degraded: number;
+    /** Messages and writes pending above this make it `unhealthy`. Default 50000. */
+    queue_depth_unhealthy: number;
+    /** A health score below this (0 to 1) makes it `degraded`. Default 0.9. */
+    health_score_degraded: number;
+    /** A health score below this (0 to 1) makes it `unhealthy`. Default 0.5. */
+    health_score_unhealthy: number;
+  };
 }
 
 /** The longest delay a timer can take (2^31-1 ms); longer ones fire at once. */
@@ -119,10 +157,23 @@ function namespaceProblem(value: string): string | null {
   return null;
 }
 
-/** Why a `daemon.lock_dir` value cannot be used, or null. */
-function lockDirProblem(value: string): string | null {
+/** Why a directory setting (`daemon.lock_dir`, `warm_restart.state_dir`) is not an absolute path, or null. */
+function absolutePathProblem(value: string): string | null {
   if (CONTROL.test(value)) return "must not contain control characters";
   if (!value.startsWith("/")) return "must be an absolute path";
+  return null;
+}
+
+/** Why a `metrics.listen` value is not `HOST:PORT`, or null (empty: off). */
+function listenProblem(value: string): string | null {
+  if (value === "") return null;
+  if (CONTROL.test(value)) return "must not contain control characters";
+  const match = value.match(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/);
+  if (match === null) {
+    return `"${value}" is not HOST:PORT (e.g. 127.0.0.1:9464, [::1]:9464)`;
+  }
+  const port = Number(match[2]);
+  if (port < 1 || port > 65535) return `port ${port} is not in 1..65535`;
   return null;
 }
 
@@ -162,7 +213,32 @@ const configSchema: z.ZodType<Config> = z.strictObject({
     ).default(2_000),
   }).prefault({}),
   daemon: z.strictObject({
-    lock_dir: checkedString(lockDirProblem).default("/run/portsyncd"),
+    lock_dir: checkedString(absolutePathProblem).default("/run/portsyncd"),
+  }).prefault({}),
+  metrics: z.strictObject({
+    listen: checkedString(listenProblem).default(""),
+  }).prefault({}),
+  warm_restart: z.strictObject({
+    state_dir: checkedString((value) =>
+      value === "" ? null : absolutePathProblem(value)
+    ).default("/var/lib/sonic/portsyncd"),
+    save_interval_ms: z.number().int().min(1000).max(MAX_TIMER_MS).default(
+      60_000,
+    ),
+    eoiu_timeout_ms: z.number().int().min(100).max(MAX_TIMER_MS).default(
+      30_000,
+    ),
+  }).prefault({}),
+  health: z.strictObject({
+    report_interval_ms: z.number().int().min(100).max(MAX_TIMER_MS).default(
+      5_000,
+    ),
+    latency_p99_degraded_us: z.number().positive().default(10_000),
+    latency_p99_unhealthy_us: z.number().positive().default(100_000),
+    queue_depth_degraded: z.number().int().min(0).default(1_000),
+    queue_depth_unhealthy: z.number().int().min(0).default(50_000),
+    health_score_degraded: z.number().min(0).max(1).default(0.9),
+    health_score_unhealthy: z.number().min(0).max(1).default(0.5),
   }).prefault({}),
 });
 
