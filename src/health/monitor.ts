@@ -20,9 +20,13 @@ export const HEALTH_TABLE = "PORTSYNCD_HEALTH_TABLE";
 
 /** Event latency percentiles, µs. */
 export interface LatencyFigures {
+  /** Median. */
   p50_us: number;
+  /** 95th percentile. */
   p95_us: number;
+  /** 99th percentile. */
   p99_us: number;
+  /** Largest seen. */
   max_us: number;
   /** Events recorded; 0 means the percentiles mean nothing yet. */
   count: number;
