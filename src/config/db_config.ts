@@ -79,6 +79,7 @@ export interface DbConfig {
  *
  * @example
  * ```ts
+ * declare const text: string; // the file's contents
  * const config = parseDbConfig(JSON.parse(text), { source: "database_config.json" });
  * config.databases.get("APPL_DB")?.id; // 0
  * ```
@@ -187,6 +188,7 @@ function location(info: DatabaseInfo): string {
  *
  * @example
  * ```ts
+ * declare const config: DbConfig;
  * const [appl, state] = requireDatabases(config, ["APPL_DB", "STATE_DB"]);
  * ```
  */

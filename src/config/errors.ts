@@ -165,7 +165,9 @@ export interface SchemaIssue {
  *
  * @example
  * ```ts
- * const result = schema.safeParse(data);
+ * import { z } from "zod";
+ * const schema = z.strictObject({ port: z.number() });
+ * const result = schema.safeParse({ port: "9100" });
  * if (!result.success) {
  *   throw new ConfigError(describeIssues("a.toml", result.error.issues));
  * }

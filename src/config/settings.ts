@@ -94,6 +94,7 @@ async function loadDatabases(cli: SettingsSource): Promise<DbConfig> {
  *
  * @example
  * ```ts
+ * import { parseCommandLine } from "../cli/args.ts";
  * const settings = await loadSettings(parseCommandLine(Deno.args));
  * ```
  */
@@ -136,6 +137,7 @@ export async function loadSettings(cli: SettingsSource): Promise<Settings> {
  *
  * @example
  * ```ts
+ * declare const settings: Settings;
  * console.log(summarizeSettings(settings, { store: "redis" }));
  * ```
  */

@@ -44,6 +44,8 @@ export type MemoryDump = Record<string, Fields | string[]>;
  *
  * @example
  * ```ts
+ * import type { DbConfig } from "../config/db_config.ts";
+ * declare const config: DbConfig;
  * const store = new MemoryStore(config);
  * await store.db("STATE_DB").hset("PORT_TABLE|Ethernet0", { state: "ok" });
  * store.dump("STATE_DB"); // { "PORT_TABLE|Ethernet0": { state: "ok" } }
@@ -69,6 +71,9 @@ export class MemoryStore implements Store {
    *
    * @example
    * ```ts
+   * import type { DbConfig } from "../config/db_config.ts";
+   * declare const config: DbConfig;
+   * declare const store: MemoryStore;
    * const view = MemoryStore.fromConfig(config, { data: store.data });
    * ```
    */
@@ -107,6 +112,7 @@ export class MemoryStore implements Store {
    *
    * @example
    * ```ts
+   * declare const store: MemoryStore;
    * const stop = store.subscribe("APPL_DB", "PORT_TABLE_CHANNEL@0", (m) => console.log(m));
    * ```
    */
@@ -125,6 +131,7 @@ export class MemoryStore implements Store {
    *
    * @example
    * ```ts
+   * declare const store: MemoryStore;
    * store.dump("APPL_DB")["PORT_TABLE_KEY_SET"]; // ["Ethernet0"]
    * ```
    */

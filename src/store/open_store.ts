@@ -21,6 +21,8 @@ export interface OpenStoreOptions {
  *
  * @example
  * ```ts
+ * import type { DbConfig } from "../config/db_config.ts";
+ * declare const config: DbConfig;
  * const store = await openStore("redis", config, {
  *   redis: { databases: ["CONFIG_DB", "APPL_DB", "STATE_DB"] },
  * });

@@ -94,6 +94,8 @@ export const PRODUCER_APPLY_SCRIPT: StoreScript = {
  *
  * @example
  * ```ts
+ * import type { Store } from "./types.ts";
+ * declare const store: Store;
  * const ports = new ProducerStateTable(store.db("APPL_DB"), "PORT_TABLE");
  * await ports.apply([
  *   { key: "Ethernet0", fields: { mtu: "9100" } },
@@ -133,6 +135,7 @@ export class ProducerStateTable {
    *
    * @example
    * ```ts
+   * declare const ports: ProducerStateTable;
    * await ports.set("Ethernet0", { admin_status: "up" });
    * ```
    */
@@ -145,6 +148,7 @@ export class ProducerStateTable {
    *
    * @example
    * ```ts
+   * declare const ports: ProducerStateTable;
    * await ports.del("Ethernet0");
    * ```
    */
@@ -159,6 +163,7 @@ export class ProducerStateTable {
    *
    * @example
    * ```ts
+   * declare const ports: ProducerStateTable;
    * await ports.apply([
    *   { key: "Ethernet0", delete: true },
    *   { key: "Ethernet0", fields: { mtu: "1500" } },

@@ -73,6 +73,8 @@ const SCAN_COUNT = "1000";
  *
  * @example
  * ```ts
+ * import type { DbConfig } from "../config/db_config.ts";
+ * declare const config: DbConfig;
  * const store = await RedisStore.connect(config, { databases: ["APPL_DB", "STATE_DB"] });
  * try {
  *   await store.db("STATE_DB").hset("PORT_TABLE|Ethernet0", { state: "ok" });

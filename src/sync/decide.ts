@@ -32,6 +32,8 @@ export type IgnoreReason = "not_a_port" | "team" | "dellink_with_master";
  *
  * @example
  * ```ts
+ * import type { LinkEvent } from "../netlink/types.ts";
+ * declare const event: LinkEvent;
  * ignoreReason({ ...event, name: "eth0" }); // "not_a_port"
  * ```
  */
@@ -52,6 +54,8 @@ export function ignoreReason(event: LinkEvent): IgnoreReason | null {
  *
  * @example
  * ```ts
+ * import type { LinkEvent } from "../netlink/types.ts";
+ * declare const up: LinkEvent, down: LinkEvent; // both for Ethernet0
  * const changes = coalesce([up, down, up]); // one change: the last `up`
  * ```
  */
@@ -88,7 +92,9 @@ export function coalesce(
  * messages are read; only port names are kept in it.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { LinkEvent } from "../netlink/types.ts";
+ * declare const link: LinkEvent; // a newlink
  * const names = new Map([[7, "Ethernet0"]]);
  * followRenames([{ ...link, ifindex: 7, name: "Ethernet99" }], names);
  * // [dellink Ethernet0, newlink Ethernet99]
@@ -121,6 +127,8 @@ export function followRenames(
  *
  * @example
  * ```ts
+ * import type { LinkEvent } from "../netlink/types.ts";
+ * declare const link: LinkEvent; // up and running, MTU 9100
  * stateFields(link); // { state: "ok", netdev_oper_status: "up", admin_status: "up", mtu: "9100" }
  * ```
  */
@@ -175,6 +183,10 @@ export interface PlanContext {
  *
  * @example
  * ```ts
+ * import type { LinkEvent } from "../netlink/types.ts";
+ * import type { Fields } from "../store/types.ts";
+ * declare const events: LinkEvent[];
+ * declare const inAppl: Set<string>, written: Map<string, Fields>;
  * const plan = planWrites(coalesce(events).values(), { inAppl, written });
  * ```
  */
@@ -218,6 +230,10 @@ export interface ReconcileInput {
  *
  * @example
  * ```ts
+ * import type { LinkEvent } from "../netlink/types.ts";
+ * import type { Fields } from "../store/types.ts";
+ * declare const links: Map<string, LinkEvent>, inAppl: Set<string>;
+ * declare const state: Map<string, Fields>;
  * const writes = planReconcile({ links, inAppl, state });
  * ```
  */

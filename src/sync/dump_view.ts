@@ -16,6 +16,9 @@ import { ignoreReason } from "./decide.ts";
  *
  * @example
  * ```ts
+ * import type { LinkEvent } from "../netlink/types.ts";
+ * declare const seq: number; // of the dump request
+ * declare const linkNotices: { event: LinkEvent; seq: number }[];
  * const view = new DumpView(seq);
  * for (const notice of linkNotices) view.note(notice.event, notice.seq);
  * view.links; // the kernel's ports once `dump_done` for `seq` arrived

@@ -24,6 +24,8 @@ export const CONFIG_PORT_TABLE = "PORT";
  *
  * @example
  * ```ts
+ * import type { Store } from "../store/types.ts";
+ * declare const store: Store;
  * const ports = await readPortConfig(store.db("CONFIG_DB"));
  * ports.get("Ethernet0")?.lanes;
  * ```
@@ -65,6 +67,11 @@ export async function readPortConfig(
  *
  * @example
  * ```ts
+ * import { ProducerStateTable } from "../store/producer_state_table.ts";
+ * import type { Store } from "../store/types.ts";
+ * declare const store: Store;
+ * const ports = await readPortConfig(store.db("CONFIG_DB"));
+ * const producer = new ProducerStateTable(store.db("APPL_DB"), PORT_TABLE);
  * await publishPortConfig(producer, ports);
  * ```
  */

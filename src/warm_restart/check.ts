@@ -22,6 +22,8 @@ export interface WarmStart {
  *
  * @example
  * ```ts
+ * import type { Store } from "../store/types.ts";
+ * declare const store: Store;
  * const { warm } = await checkWarmStart(store.db("STATE_DB"));
  * ```
  */
