@@ -26,10 +26,12 @@ const STX_DEV_MINOR = 140;
  * Calls `ioctl(fd, request, arg)` and returns its non-negative result.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { ioctl } from "./files.ts";
  * import { NS_GET_NSTYPE } from "./constants.ts";
- * const type = ioctl(fd, NS_GET_NSTYPE);
+ * import { openPath } from "./libc.ts";
+ * const fd = openPath("/proc/self/ns/net");
+ * const type = ioctl(fd, NS_GET_NSTYPE); // CLONE_NEWNET
  * ```
  */
 export function ioctl(fd: number, request: number, arg = 0n): number {
@@ -80,7 +82,7 @@ function statxIdentity(
  * `SyscallError` with code `ENOENT`.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { pathIdentity } from "./files.ts";
  * const { dev, ino } = pathIdentity("/run/netns/asic0");
  * ```
@@ -93,9 +95,10 @@ export function pathIdentity(path: string): FileIdentity {
  * The identity of the file an open descriptor refers to.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { fdIdentity } from "./files.ts";
- * const { ino } = fdIdentity(fd);
+ * import { openPath } from "./libc.ts";
+ * const { ino } = fdIdentity(openPath("/proc/self/ns/net"));
  * ```
  */
 export function fdIdentity(fd: number): FileIdentity {

@@ -69,7 +69,7 @@ let library: Deno.DynamicLibrary<typeof LIBC_SYMBOLS> | null = null;
  * wrappers below; this is for measurements that need the bare calls.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { libc } from "./libc.ts";
  * libc().close(-1); // -1, errno EBADF
  * ```
@@ -86,7 +86,7 @@ export function libc(): LibcSymbols {
  * synchronous call failed (worker-thread calls leave it on another thread).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { errno, libc } from "./libc.ts";
  * if (libc().close(-1) < 0) console.log(errno()); // 9
  * ```
@@ -103,8 +103,9 @@ export function errno(): number {
  * For wrappers in other `ffi/` files.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { checkResult, libc } from "./libc.ts";
+ * const path = new TextEncoder().encode("/etc/hostname\0");
  * const fd = checkResult("open", libc().open(path, 0));
  * ```
  */
@@ -120,7 +121,8 @@ const check = checkResult;
  * Closes a file descriptor.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * const fd = openPath("/etc/hostname");
  * close(fd);
  * ```
  */
@@ -143,9 +145,11 @@ export interface PollOptions {
  * (e.g. `EINTR`) is reported as 0, like a timeout: callers simply poll again.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { POLLIN } from "./constants.ts";
+ * declare const fd: number; // e.g. a netlink socket
  * const revents = await poll(fd, { timeoutMs: 100 });
- * if (revents & POLLIN) drain();
+ * if (revents & POLLIN) console.log("readable");
  * ```
  */
 export async function poll(
@@ -166,7 +170,9 @@ export async function poll(
  * Moves the calling thread into the namespace `fd` refers to.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { CLONE_NEWNET } from "./constants.ts";
+ * const fd = openPath("/run/netns/asic0");
  * setns(fd, CLONE_NEWNET);
  * ```
  */
@@ -178,7 +184,7 @@ export function setns(fd: number, nstype: number): void {
  * Opens a path (read-only and close-on-exec by default) and returns the fd.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * const fd = openPath("/proc/thread-self/ns/net");
  * ```
  */

@@ -19,7 +19,7 @@ const SIG_ERR = 0xffff_ffff_ffff_ffffn;
  * Ignored dispositions are inherited by children across `exec`.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { ignoreSignal } from "./signals.ts";
  * import { SIGPIPE } from "./constants.ts";
  * ignoreSignal(SIGPIPE);

@@ -21,8 +21,8 @@ export interface SocketOptions {
  * Creates a socket and returns its file descriptor.
  *
  * @example
- * ```ts ignore
- * import { AF_UNIX, SOCK_DGRAM, socket } from "./libc.ts";
+ * ```ts
+ * import { AF_UNIX, SOCK_DGRAM } from "./constants.ts";
  * const fd = socket({ domain: AF_UNIX, type: SOCK_DGRAM });
  * ```
  */
@@ -35,8 +35,12 @@ export function socket(options: SocketOptions): number {
  * Binds `fd` to a raw `sockaddr` (e.g. from `sockaddrNetlink`).
  *
  * @example
- * ```ts ignore
- * bind(fd, sockaddrNetlink({ groups: 1 }));
+ * ```ts
+ * import { AF_NETLINK } from "./constants.ts";
+ * declare const fd: number; // a netlink socket
+ * const address = new Uint8Array(12); // struct sockaddr_nl, no groups
+ * new DataView(address.buffer).setUint16(0, AF_NETLINK, true);
+ * bind(fd, address);
  * ```
  */
 export function bind(fd: number, address: Uint8Array<ArrayBuffer>): void {
@@ -47,7 +51,8 @@ export function bind(fd: number, address: Uint8Array<ArrayBuffer>): void {
  * Fills `address` with the socket's local address and returns its length.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * declare const fd: number; // a bound netlink socket
  * const address = new Uint8Array(12);
  * getsockname(fd, address);
  * ```
@@ -73,7 +78,9 @@ export interface SocketOption {
  * Sets an `int`-valued socket option.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { SO_RCVBUF, SOL_SOCKET } from "./constants.ts";
+ * declare const fd: number;
  * setsockoptInt(fd, { level: SOL_SOCKET, name: SO_RCVBUF }, 1 << 20);
  * ```
  */
@@ -113,7 +120,9 @@ function getsockoptInto(
  * Reads an `int`-valued socket option.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { SO_RCVBUF, SOL_SOCKET } from "./constants.ts";
+ * declare const fd: number;
  * const size = getsockoptInt(fd, { level: SOL_SOCKET, name: SO_RCVBUF });
  * ```
  */
@@ -129,7 +138,9 @@ export function getsockoptInt(fd: number, option: SocketOption): number {
  * kernel filled in.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { SO_MEMINFO, SOL_SOCKET } from "./constants.ts";
+ * declare const fd: number;
  * const info = getsockoptU32s(fd, { level: SOL_SOCKET, name: SO_MEMINFO, count: 9 });
  * ```
  */
@@ -154,7 +165,9 @@ export interface SendOptions {
  * Sends one datagram and returns the number of bytes sent.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * declare const fd: number; // an AF_UNIX datagram socket
+ * declare const address: Uint8Array<ArrayBuffer>; // sockaddr_un of $NOTIFY_SOCKET
  * sendto(fd, new TextEncoder().encode("READY=1"), { address });
  * ```
  */
@@ -189,7 +202,10 @@ export interface RecvOptions {
  * as a {@linkcode SyscallError} like any other failure.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { MSG_DONTWAIT } from "./constants.ts";
+ * declare const fd: number;
+ * const buffer = new Uint8Array(65536);
  * const length = recv(fd, buffer, { flags: MSG_DONTWAIT });
  * ```
  */
@@ -215,7 +231,10 @@ export interface RecvFromOptions extends RecvOptions {
  * Like {@linkcode recv}, also reporting the sender's address.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { MSG_DONTWAIT } from "./constants.ts";
+ * declare const fd: number;
+ * const buffer = new Uint8Array(65536);
  * const from = new Uint8Array(12);
  * recvfrom(fd, buffer, { flags: MSG_DONTWAIT, address: from });
  * ```

@@ -78,8 +78,9 @@ export function describeFailure(error: unknown): string[] | null {
  * the exit code (0 success, 1 failure, 2 usage).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { main } from "./main.ts";
+ * import { installProcessSignals } from "../daemon/signals.ts";
  * Deno.exit(await main(Deno.args, { signals: installProcessSignals() }));
  * ```
  */

@@ -155,8 +155,10 @@ const LOCK_ATTEMPTS = 5;
  * over. A SIGKILLed holder leaves its file, which the next one reuses.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { lockNamespace } from "./lock.ts";
+ * import type { LinkSocket } from "../netlink/socket.ts";
+ * declare const socket: LinkSocket; // opened in /run/netns/asic0
  * const lock = lockNamespace(socket.netns, { dir: "/run/portsyncd", namespace: "asic0" });
  * try {
  *   // run

@@ -41,8 +41,11 @@ export interface NetnsWatch {
  * names, and reports the first difference.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { watchNetns } from "./netns_watch.ts";
+ * import type { LinkSocket } from "../netlink/socket.ts";
+ * declare const socket: LinkSocket; // opened in /run/netns/asic0
+ * const fatal = new AbortController();
  * const watch = watchNetns("/run/netns/asic0", socket.netns, {
  *   onChange: (change) => fatal.abort(change.kind),
  * });

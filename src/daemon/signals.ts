@@ -78,8 +78,12 @@ function ffiGranted(): boolean {
  * listener is left.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { installProcessSignals } from "./signals.ts";
+ * import { runDaemon } from "./mod.ts";
+ * import type { Settings } from "../config/settings.ts";
+ * import type { Logger } from "../log/mod.ts";
+ * declare const settings: Settings, log: Logger;
  * const signals = installProcessSignals();
  * await runDaemon(settings, { store: "redis", log, signal: signals.signal });
  * ```

@@ -44,8 +44,12 @@ export interface StartupStepOptions {
  * settles with later is dropped (never an unhandled rejection).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { startupStep } from "./startup_step.ts";
+ * import { RedisStore } from "../store/redis_store.ts";
+ * import type { DbConfig } from "../config/db_config.ts";
+ * import type { Logger } from "../log/mod.ts";
+ * declare const config: DbConfig, signal: AbortSignal, log: Logger;
  * const store = await startupStep("connecting to redis", RedisStore.connect(config), {
  *   signal,
  *   log,

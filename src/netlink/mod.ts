@@ -4,7 +4,7 @@
  * {@linkcode runMonitor}.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { LinkSocket } from "./mod.ts";
  * const socket = LinkSocket.open({ netns: "psd-test" });
  * socket.requestDump();

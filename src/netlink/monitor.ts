@@ -59,7 +59,7 @@ export function formatLinkEvent(event: LinkEvent): string {
  * diagnostic writer and dumps again (once the running dump, if any, ends).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { runMonitor } from "./monitor.ts";
  * const controller = new AbortController();
  * Deno.addSignalListener("SIGINT", () => controller.abort());

@@ -74,7 +74,7 @@ export interface OpenNetns {
  * something else.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { openNetns } from "./netns.ts";
  * const { fd, identity } = openNetns("/run/netns/asic0");
  * ```
@@ -104,7 +104,7 @@ export function openNetns(path: string): OpenNetns {
  * that it and a real start agree.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { netnsProblem } from "./netns.ts";
  * netnsProblem("/etc/passwd"); // "/etc/passwd is not a network namespace"
  * ```
@@ -128,7 +128,7 @@ export function netnsProblem(netns: string): string | null {
  * there any more; cheap enough to poll (one `statx`).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { currentNetns } from "./netns.ts";
  * const now = currentNetns("/run/netns/asic0");
  * ```

@@ -89,7 +89,7 @@ export type Datagram =
  * A NETLINK_ROUTE socket bound to the link multicast group.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { LinkSocket } from "./socket.ts";
  * const socket = LinkSocket.open();
  * const seq = socket.requestDump();

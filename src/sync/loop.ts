@@ -75,7 +75,13 @@ export interface SyncLoopOptions {
  * backoff, again and again until a repair succeeds.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { PortSync } from "./port_sync.ts";
+ * import type { LinkSocket } from "../netlink/socket.ts";
+ * import type { Logger } from "../log/mod.ts";
+ * import type { Store } from "../store/types.ts";
+ * declare const sync: PortSync, socket: LinkSocket, store: Store, log: Logger;
+ * const controller = new AbortController();
  * const loop = new SyncLoop(sync, { links: socket, log });
  * store.onReconnect(() => loop.requestResync("redis reconnect"));
  * await loop.run(controller.signal);
