@@ -142,7 +142,7 @@ export class EngineMetrics implements SyncObserver {
   }
 
   /** Counts a dump request. */
-  dumpRequested(): void {
+  dumpRequested(_reason: string): void {
     this.dumpsRequested++;
   }
 
@@ -162,12 +162,12 @@ export class EngineMetrics implements SyncObserver {
   }
 
   /** Counts a reconnect. */
-  storeReconnected(): void {
+  storeReconnected(_database: string): void {
     this.reconnects++;
   }
 
   /** Counts a failed store operation. */
-  storeFailed(): void {
+  storeFailed(_error: Error): void {
     this.storeFailures++;
   }
 

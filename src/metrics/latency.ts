@@ -83,7 +83,9 @@ function newHdr(): Hdr {
   });
 }
 
-const BOUNDS_US = LATENCY_BOUNDS_SECONDS.map((bound) => bound * 1e6);
+const BOUNDS_US = LATENCY_BOUNDS_SECONDS.map((bound) =>
+  Math.round(bound * 1e6)
+);
 
 const NO_FIGURES: LatencyFigures = {
   p50_us: 0,
@@ -175,7 +177,8 @@ export class LatencyRecorder implements HistogramSource {
       p50_us: merged.getValueAtPercentile(50),
       p95_us: merged.getValueAtPercentile(95),
       p99_us: merged.getValueAtPercentile(99),
-      max_us: merged.maxValue,
+      // As the percentiles: the highest value of the largest one's bucket.
+      max_us: merged.getValueAtPercentile(100),
       count: merged.totalCount,
     };
     return this.#figures;
