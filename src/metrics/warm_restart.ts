@@ -8,36 +8,39 @@
 
 import type { MetricRegistry } from "./registry.ts";
 
-/** Initial-sync durations in ms. */
-export interface InitialSyncDurations {
-  /** The most recent. */
-  lastMs: number;
-  /** The shortest. */
-  minMs: number;
-  /** The longest. */
-  maxMs: number;
+/**
+ * The warm-restart counts the registry reads, named as the state file and
+ * `src/warm_restart`'s `WarmRestartCounters` name them (that type has these
+ * fields and more). They accumulate over restarts.
+ */
+export interface WarmRestartCounts {
+  /** Starts that found STATE_DB's warm-restart state and kept the ports. */
+  readonly warm_restarts: number;
+  /** Starts that published the port configuration afresh. */
+  readonly cold_starts: number;
+  /** Start-up dumps that ended (NLMSG_DONE). */
+  readonly eoiu_detected: number;
+  /** Start-up dumps not complete within `[warm_restart] eoiu_timeout_ms`. */
+  readonly eoiu_timeouts: number;
+  /** Ports whose dumped state matched the saved state on a warm start. */
+  readonly state_recoveries: number;
+  /** State files found truncated, garbled or with a wrong checksum. */
+  readonly corruptions_detected: number;
+  /** Initial-sync duration of the last start, ms; null before any. */
+  readonly initial_sync_ms_last: number | null;
+  /** Shortest initial-sync duration, ms; null before any. */
+  readonly initial_sync_ms_min: number | null;
+  /** Longest initial-sync duration, ms; null before any. */
+  readonly initial_sync_ms_max: number | null;
 }
 
 /**
- * What the registry reads of the warm-restart metrics (counts since the
- * state file began, so they survive restarts). Plain readable properties
- * (fields or getters) and one method.
+ * What the registry reads of the warm-restart metrics, at scrape time:
+ * `src/warm_restart`'s `WarmRestartMetrics` is one.
  */
 export interface WarmRestartSource {
-  /** Starts that found STATE_DB's warm-restart state and kept the ports. */
-  readonly warmRestarts: number;
-  /** Starts that published the port configuration afresh. */
-  readonly coldStarts: number;
-  /** Start-up dumps that ended (NLMSG_DONE). */
-  readonly eoiuDetected: number;
-  /** Start-up dumps not complete within `[warm_restart] eoiu_timeout_ms`. */
-  readonly eoiuTimeouts: number;
-  /** Ports whose dumped state matched the saved state on a warm start. */
-  readonly stateRecoveries: number;
-  /** State files found truncated, garbled or with a wrong checksum. */
-  readonly corruptionsDetected: number;
-  /** Initial-sync durations; null before the first completed one. */
-  readonly initialSync: InitialSyncDurations | null;
+  /** The counts now (a live view). */
+  readonly counters: WarmRestartCounts;
   /** The seed's health score, 0 to 1. */
   healthScore(): number;
 }
@@ -52,13 +55,17 @@ export interface WarmRestartSource {
  * import { MetricRegistry } from "./registry.ts";
  * const registry = new MetricRegistry();
  * registerWarmRestart(registry, {
- *   warmRestarts: 1,
- *   coldStarts: 3,
- *   eoiuDetected: 4,
- *   eoiuTimeouts: 0,
- *   stateRecoveries: 4,
- *   corruptionsDetected: 0,
- *   initialSync: null,
+ *   counters: {
+ *     warm_restarts: 1,
+ *     cold_starts: 3,
+ *     eoiu_detected: 4,
+ *     eoiu_timeouts: 0,
+ *     state_recoveries: 4,
+ *     corruptions_detected: 0,
+ *     initial_sync_ms_last: 120,
+ *     initial_sync_ms_min: 95,
+ *     initial_sync_ms_max: 340,
+ *   },
  *   healthScore: () => 0.925,
  * });
  * registry.value("health_score"); // 0.925
@@ -73,45 +80,45 @@ export function registerWarmRestart(
   counter(
     "warm_restarts_total",
     "Warm starts (STATE_DB's warm-restart state kept the ports).",
-    () => source.warmRestarts,
+    () => source.counters.warm_restarts,
   );
   counter(
     "cold_starts_total",
     "Cold starts (the port configuration published afresh).",
-    () => source.coldStarts,
+    () => source.counters.cold_starts,
   );
   counter(
     "eoiu_detected_total",
     "Start-up link dumps that ended (NLMSG_DONE, end of initial update).",
-    () => source.eoiuDetected,
+    () => source.counters.eoiu_detected,
   );
   counter(
     "eoiu_timeouts_total",
     "Start-up link dumps not complete within [warm_restart] eoiu_timeout_ms.",
-    () => source.eoiuTimeouts,
+    () => source.counters.eoiu_timeouts,
   );
   counter(
     "state_recoveries_total",
     "Ports whose dumped state matched the saved state on a warm start.",
-    () => source.stateRecoveries,
+    () => source.counters.state_recoveries,
   );
   counter(
     "corruptions_detected_total",
     "Warm-restart state files found truncated, garbled or with a wrong checksum.",
-    () => source.corruptionsDetected,
+    () => source.counters.corruptions_detected,
   );
   const durations = [
-    ["last", "lastMs", "Duration of the most recent"],
-    ["min", "minMs", "Shortest"],
-    ["max", "maxMs", "Longest"],
+    ["last", "initial_sync_ms_last", "Duration of the most recent"],
+    ["min", "initial_sync_ms_min", "Shortest"],
+    ["max", "initial_sync_ms_max", "Longest"],
   ] as const;
   for (const [which, field, what] of durations) {
     registry.gauge({
       name: `portsyncd_initial_sync_${which}_seconds`,
       rule: `initial_sync_${which}_seconds`,
       help:
-        `${what} initial sync (start to the start-up dump reconciled), seconds; 0 before the first.`,
-    }, () => (source.initialSync?.[field] ?? 0) / 1000);
+        `${what} initial sync (start-up dump requested to its end, EOIU), seconds; 0 before the first.`,
+    }, () => (source.counters[field] ?? 0) / 1000);
   }
   registry.gauge({
     name: "portsyncd_health_score",

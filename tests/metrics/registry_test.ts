@@ -18,16 +18,21 @@ import {
 import { newCounters } from "../../src/sync/stats.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 import { link } from "../sync/links.ts";
+import { WarmRestartMetrics } from "../../src/warm_restart/metrics.ts";
 
 function warmSource(): WarmRestartSource {
   return {
-    warmRestarts: 2,
-    coldStarts: 3,
-    eoiuDetected: 5,
-    eoiuTimeouts: 1,
-    stateRecoveries: 4,
-    corruptionsDetected: 1,
-    initialSync: { lastMs: 1500, minMs: 800, maxMs: 2500 },
+    counters: {
+      warm_restarts: 2,
+      cold_starts: 3,
+      eoiu_detected: 5,
+      eoiu_timeouts: 1,
+      state_recoveries: 4,
+      corruptions_detected: 1,
+      initial_sync_ms_last: 1500,
+      initial_sync_ms_min: 800,
+      initial_sync_ms_max: 2500,
+    },
     healthScore: () => 0.75,
   };
 }
@@ -208,4 +213,33 @@ Deno.test("registry: a counter or gauge shows its source's current value at each
   assert.match(text, /^portsyncd_n_total 9$/m);
   assert.doesNotMatch(text, /Ethernet0/);
   assert.match(text, /^portsyncd_p\{port="Ethernet4"\} 0$/m);
+});
+
+Deno.test("registry: src/warm_restart's WarmRestartMetrics is a WarmRestartSource", () => {
+  const metrics = new WarmRestartMetrics({ eoiuTimeoutMs: 30_000 });
+  metrics.startupDumpRequested(0);
+  metrics.started(false, 0);
+  metrics.dumpCompleted(250);
+  const registry = new MetricRegistry();
+  registerWarmRestart(registry, metrics);
+  assert.equal(registry.value("cold_starts_total"), 1);
+  assert.equal(registry.value("eoiu_detected_total"), 1);
+  assert.equal(registry.value("initial_sync_last_seconds"), 0.25);
+  assert.equal(registry.value("health_score"), metrics.healthScore());
+});
+
+Deno.test("registry: initial-sync durations are 0 before the first", () => {
+  const registry = new MetricRegistry();
+  registerWarmRestart(registry, {
+    counters: {
+      ...warmSource().counters,
+      initial_sync_ms_last: null,
+      initial_sync_ms_min: null,
+      initial_sync_ms_max: null,
+    },
+    healthScore: () => 1,
+  });
+  assert.equal(registry.value("initial_sync_last_seconds"), 0);
+  assert.equal(registry.value("initial_sync_min_seconds"), 0);
+  assert.equal(registry.value("initial_sync_max_seconds"), 0);
 });
