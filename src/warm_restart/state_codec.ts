@@ -81,29 +81,41 @@ const bodySchema = z.strictObject({
   })),
 });
 
+/** Longest file name most filesystems take (NAME_MAX). */
+const NAME_MAX = 255;
+
 /**
  * The state file's name for a namespace: `ports.json` for portsyncd's own,
- * `ports-<name>.json` for a named one, every character outside
- * `[A-Za-z0-9._-]` percent-encoded (so two names never share a file).
+ * `ports-<name>.json` for a named one (`/run/netns/<name>` is the same
+ * namespace as `<name>`), every character outside `[A-Za-z0-9._-]`
+ * percent-encoded (so two names never share a file). A name too long for
+ * the filesystem is shortened and ends in a hash of the whole.
  *
  * @example
  * ```ts
  * import { stateFileName } from "./state_codec.ts";
  * stateFileName(""); // "ports.json"
  * stateFileName("asic0"); // "ports-asic0.json"
+ * stateFileName("/run/netns/asic0"); // "ports-asic0.json"
  * stateFileName("a b"); // "ports-a%20b.json"
  * ```
  */
 export function stateFileName(namespace: string): string {
   if (namespace === "") return "ports.json";
+  const name = /^\/run\/netns\/[^/]+$/.test(namespace)
+    ? namespace.slice("/run/netns/".length)
+    : namespace;
   let safe = "";
-  for (const byte of new TextEncoder().encode(namespace)) {
+  for (const byte of new TextEncoder().encode(name)) {
     const char = String.fromCharCode(byte);
     safe += /[A-Za-z0-9._-]/.test(char)
       ? char
       : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
-  return `ports-${safe}.json`;
+  const file = `ports-${safe}.json`;
+  if (file.length + ".prev".length <= NAME_MAX) return file;
+  const head = safe.slice(0, 160).replace(/%[0-9A-F]?$/, "");
+  return `ports-${head}~${sha256(name).slice(0, 32)}.json`;
 }
 
 function sha256(text: string): string {

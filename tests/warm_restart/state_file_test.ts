@@ -79,6 +79,15 @@ Deno.test("state codec: file names per namespace", () => {
   assert.equal(stateFileName("a b"), "ports-a%20b.json");
   assert.equal(stateFileName("a%20b"), "ports-a%2520b.json");
   assert.equal(stateFileName("é"), "ports-%C3%A9.json");
+  assert.equal(stateFileName("/run/netns/asic0"), "ports-asic0.json");
+  assert.equal(
+    stateFileName("/proc/1/ns/net"),
+    "ports-%2Fproc%2F1%2Fns%2Fnet.json",
+  );
+  const long = stateFileName("%".repeat(255));
+  assert.ok(long.length + ".prev".length <= 255, long);
+  assert.match(long, /^ports-(%25)+~[0-9a-f]{32}\.json$/);
+  assert.notEqual(long, stateFileName("%".repeat(254)));
 });
 
 Deno.test("state codec: an empty, truncated or garbage file", () => {
