@@ -97,10 +97,9 @@ export async function startWarmRestart(
   let loaded = NOTHING_LOADED;
   if (file === null) {
     log.info("warm-restart state file off (state_dir is empty)");
-  } else {
-    await file.prepare();
+  } else if (await file.prepare()) {
     loaded = await file.load();
-  }
+  } // else: logged; a directory that cannot be created holds no file.
   const metrics = new WarmRestartMetrics({
     eoiuTimeoutMs: options.eoiuTimeoutMs,
     counters: loaded.body?.metrics,

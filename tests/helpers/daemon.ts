@@ -69,7 +69,15 @@ export async function startDaemon(
 ): Promise<DaemonProcess> {
   const dir = await Deno.makeTempDir({ prefix: "portsyncd-daemon-" });
   const configPath = `${dir}/portsyncd.conf`;
-  await Deno.writeTextFile(configPath, options.config ?? "");
+  // The warm-restart state file goes in this temp dir (removed at exit)
+  // unless the test names its own [warm_restart] section.
+  const config = options.config ?? "";
+  await Deno.writeTextFile(
+    configPath,
+    /^\s*\[warm_restart\]/m.test(config)
+      ? config
+      : `${config}\n[warm_restart]\nstate_dir = "${dir}/state"\n`,
+  );
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
