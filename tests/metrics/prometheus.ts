@@ -1,0 +1,124 @@
+/**
+ * A real Prometheus server for the metrics integration test: its own temp
+ * config and TSDB directory, a free port, a 1 s scrape of one target, and
+ * its HTTP query API. Stop it in a `finally`.
+ * @module
+ */
+
+import { waitFor } from "../helpers/daemon.ts";
+import { freePort } from "./free_port.ts";
+
+/** The Debian package's binary. */
+export const PROMETHEUS_BIN = "/usr/bin/prometheus";
+
+/** A running Prometheus. */
+export interface PrometheusServer {
+  /** `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  /** Its log so far (stderr). */
+  readonly log: string[];
+  /** The value of instant query `query`'s first series, or null when empty. */
+  query(query: string): Promise<number | null>;
+  /** Stops it (SIGTERM, then SIGKILL after 5 s) and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/** True when the Prometheus binary is installed. */
+export function prometheusAvailable(): boolean {
+  try {
+    return Deno.statSync(PROMETHEUS_BIN).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts Prometheus scraping `target` (`HOST:PORT`, path /metrics) every
+ * second and waits until its API answers.
+ */
+export async function startPrometheus(
+  target: string,
+): Promise<PrometheusServer> {
+  const dir = await Deno.makeTempDir({ prefix: "portsyncd-prometheus-" });
+  await Deno.writeTextFile(
+    `${dir}/prometheus.yml`,
+    [
+      "global:",
+      "  scrape_interval: 1s",
+      "  scrape_timeout: 1s",
+      "scrape_configs:",
+      "  - job_name: portsyncd",
+      "    static_configs:",
+      `      - targets: ["${target}"]`,
+      "",
+    ].join("\n"),
+  );
+  const port = freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = new Deno.Command(PROMETHEUS_BIN, {
+    args: [
+      `--config.file=${dir}/prometheus.yml`,
+      `--storage.tsdb.path=${dir}/data`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const log: string[] = [];
+  const pump = (async () => {
+    let rest = "";
+    for await (
+      const chunk of child.stderr.pipeThrough(new TextDecoderStream())
+    ) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop()!;
+      log.push(...parts);
+    }
+  })();
+  let exited = false;
+  const status = child.status.then(async (result) => {
+    exited = true;
+    await pump;
+    return result;
+  });
+
+  async function query(text: string): Promise<number | null> {
+    const response = await fetch(
+      `${url}/api/v1/query?query=${encodeURIComponent(text)}`,
+    );
+    const body = await response.json();
+    if (body.status !== "success") {
+      throw new Error(`prometheus query ${text}: ${JSON.stringify(body)}`);
+    }
+    const first = body.data.result[0];
+    return first === undefined ? null : Number(first.value[1]);
+  }
+
+  async function stop(): Promise<void> {
+    if (!exited) child.kill("SIGTERM");
+    const timer = setTimeout(() => {
+      if (!exited) child.kill("SIGKILL");
+    }, 5_000);
+    await status;
+    clearTimeout(timer);
+    await Deno.remove(dir, { recursive: true });
+  }
+
+  try {
+    await waitFor("prometheus to answer", async () => {
+      if (exited) throw new Error(`prometheus exited:\n${log.join("\n")}`);
+      try {
+        const response = await fetch(`${url}/-/ready`);
+        await response.body?.cancel();
+        return response.ok;
+      } catch {
+        return false;
+      }
+    }, { timeoutMs: 30_000 });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, log, query, stop };
+}
