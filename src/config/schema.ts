@@ -119,9 +119,14 @@ export interface Config {
     queue_depth_degraded: number;
     /** Messages and writes pending above this make it `unhealthy`. Default 50000. */
     queue_depth_unhealthy: number;
-    /** A health score below this (0 to 1) makes it `degraded`. Default 0.9. */
+    /**
+     * A health score below this (0 to 1) makes it `degraded`. Default 0.6:
+     * the seed's score takes up to 0.3 off for warm restarts alone (a switch
+     * that only ever warm-restarts scores 0.7), so only recovery failures and
+     * corrupt state files should bring it lower.
+     */
     health_score_degraded: number;
-    /** A health score below this (0 to 1) makes it `unhealthy`. Default 0.5. */
+    /** A health score below this (0 to 1) makes it `unhealthy`. Default 0.3. */
     health_score_unhealthy: number;
   };
 }
@@ -237,8 +242,8 @@ const configSchema: z.ZodType<Config> = z.strictObject({
     latency_p99_unhealthy_us: z.number().positive().default(100_000),
     queue_depth_degraded: z.number().int().min(0).default(1_000),
     queue_depth_unhealthy: z.number().int().min(0).default(50_000),
-    health_score_degraded: z.number().min(0).max(1).default(0.9),
-    health_score_unhealthy: z.number().min(0).max(1).default(0.5),
+    health_score_degraded: z.number().min(0).max(1).default(0.6),
+    health_score_unhealthy: z.number().min(0).max(1).default(0.3),
   }).prefault({}),
 });
 

@@ -54,8 +54,8 @@ export interface HealthVerdict {
  *   latency_p99_unhealthy_us: 100_000,
  *   queue_depth_degraded: 1_000,
  *   queue_depth_unhealthy: 50_000,
- *   health_score_degraded: 0.9,
- *   health_score_unhealthy: 0.5,
+ *   health_score_degraded: 0.6,
+ *   health_score_unhealthy: 0.3,
  * });
  * verdict.status; // "healthy"
  * ```

@@ -34,9 +34,10 @@ Deno.test("health: each threshold crossed gives its reason, the worst status win
     ]],
     [{ queueDepth: 1_001 }, "degraded", ["queue depth 1001 > 1000"]],
     [{ queueDepth: 50_001 }, "unhealthy", ["queue depth 50001 > 50000"]],
-    [{ healthScore: 0.9 }, "healthy", []],
-    [{ healthScore: 0.89 }, "degraded", ["health score 0.89 < 0.9"]],
-    [{ healthScore: 0.49 }, "unhealthy", ["health score 0.49 < 0.5"]],
+    [{ healthScore: 0.7 }, "healthy", []],
+    [{ healthScore: 0.6 }, "healthy", []],
+    [{ healthScore: 0.59 }, "degraded", ["health score 0.59 < 0.6"]],
+    [{ healthScore: 0.29 }, "unhealthy", ["health score 0.29 < 0.3"]],
     [{ storeFailing: true }, "unhealthy", ["store writes failing"]],
     [{ newOverflows: 2 }, "degraded", ["2 netlink overflow(s)"]],
     [{ newOverflows: 1, storeFailing: true }, "unhealthy", [
