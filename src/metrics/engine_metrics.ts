@@ -91,7 +91,8 @@ export class EngineMetrics implements SyncObserver {
   }
 
   /**
-   * Event latency P50/P95/P99/max (µs) over the last minute (50 to 60 s);
+   * Event latency P50/P95/P99/max (µs) over the last minute (50 to 60 s
+   * with the default six 10 s slots);
    * `count` is the events in it (0: the figures mean nothing yet).
    */
   latency(): LatencyFigures {
@@ -317,7 +318,8 @@ function registerLatency(
     help:
       "Per-event latency from netlink receipt to store acknowledgement (each message counts with its batch's latency).",
   }, engine.latencyRecorder);
-  const windowS = engine.latencyRecorder.windowMs / 1000;
+  const { windowMs, slotMs } = engine.latencyRecorder;
+  const span = `${(windowMs - slotMs) / 1000} to ${windowMs / 1000} s`;
   const percentiles = [
     ["latency_p50_us", "p50_us", "Median"],
     ["latency_p95_us", "p95_us", "95th percentile of the"],
@@ -327,7 +329,7 @@ function registerLatency(
   for (const [rule, field, what] of percentiles) {
     registry.ruleValue({
       rule,
-      help: `${what} event latency over the last ${windowS} s, µs.`,
+      help: `${what} event latency over the last ${span}, µs.`,
     }, () => engine.latency()[field]);
   }
   for (const seconds of [1, 10, 60]) {

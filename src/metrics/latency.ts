@@ -132,6 +132,11 @@ export class LatencyRecorder implements HistogramSource {
     this.#slots = Array.from({ length: slots }, newHdr);
   }
 
+  /** One slot's length in ms: the window moves by this much at a time. */
+  get slotMs(): number {
+    return this.#slotMs;
+  }
+
   /** The window's length in ms (slot length × slots). */
   get windowMs(): number {
     return this.#slotMs * this.#slots.length;
