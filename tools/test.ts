@@ -10,6 +10,7 @@ const NEEDED = [
   { command: "redis-server", pkg: "redis-server" },
   { command: "redis-cli", pkg: "redis-tools" },
   { command: "ip", pkg: "iproute2" },
+  { command: "promtool", pkg: "prometheus" },
 ];
 
 async function has(command: string): Promise<boolean> {

@@ -8,8 +8,9 @@ import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
 import { DEFAULT_DB_CONFIG_PATH } from "../config/db_config.ts";
 import { LOG_LEVELS, type LogLevel } from "../log/levels.ts";
 
-/** The portsyncd version, printed by `--version`. */
-export const VERSION = "0.1.0";
+import { VERSION } from "../version.ts";
+
+export { VERSION };
 
 /** What the command line asked for. */
 export interface CliOptions {

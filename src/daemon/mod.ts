@@ -11,11 +11,6 @@
 import { REQUIRED_DATABASES, type Settings } from "../config/settings.ts";
 import type { DbConfig } from "../config/db_config.ts";
 import type { Logger } from "../log/mod.ts";
-import {
-  MetricsListenError,
-  type RunningMetrics,
-  startMetrics,
-} from "../metrics/mod.ts";
 import { netnsPath, NotNetnsError } from "../netlink/netns.ts";
 import { LinkSocket } from "../netlink/socket.ts";
 import { SyscallError } from "../../ffi/errno.ts";
@@ -24,7 +19,8 @@ import { RedisStore } from "../store/redis_store.ts";
 import type { Store } from "../store/types.ts";
 import { SyncLoop } from "../sync/loop.ts";
 import { PortSync } from "../sync/port_sync.ts";
-import { startWarmRestart, type WarmRestart } from "../warm_restart/start.ts";
+import { type Components, startComponents } from "./components.ts";
+import { DaemonError } from "./errors.ts";
 import {
   LockFileError,
   LockHeldError,
@@ -63,14 +59,7 @@ export interface DaemonOptions {
   onReady?: (sync: PortSync) => void;
 }
 
-/** Raised when the daemon cannot start; the message is one line. */
-export class DaemonError extends Error {
-  /** Creates the error. */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "DaemonError";
-  }
-}
+export { DaemonError };
 
 /** `APPL_DB, CONFIG_DB, STATE_DB at unix:/run/redis.sock` (grouped by endpoint). */
 function describeRedis(dbConfig: DbConfig, names: readonly string[]): string {
@@ -168,36 +157,6 @@ function takeLock(settings: Settings, socket: LinkSocket): NamespaceLock {
   }
 }
 
-/** Store writes sent and not yet acknowledged (Redis), for the queue depth. */
-function pendingWrites(store: Store): () => number {
-  if (!(store instanceof RedisStore)) return () => 0;
-  return () => {
-    let total = 0;
-    for (const count of Object.values(store.pending())) total += count;
-    return total;
-  };
-}
-
-/**
- * The metric registry and its engine observer, and `/metrics` when
- * `[metrics] listen` is set; a port in use is a `DaemonError` (exit 1).
- */
-function openMetrics(
-  settings: Settings,
-  options: { sync: PortSync; store: Store; log: Logger },
-): RunningMetrics {
-  try {
-    return startMetrics(options.sync, {
-      listen: settings.config.metrics.listen,
-      log: options.log,
-      queueDepth: pendingWrites(options.store),
-    });
-  } catch (error) {
-    if (!(error instanceof MetricsListenError)) throw error;
-    throw new DaemonError(error.message, { cause: error });
-  }
-}
-
 /** Resolves `late` once `ms` have passed after the signal aborted. */
 function deadlineAfter(signal: AbortSignal, ms: number): {
   late: Promise<"late">;
@@ -268,9 +227,8 @@ export async function runDaemon(
   let socket: LinkSocket | null = null;
   let lock: NamespaceLock | null = null;
   let watch: NetnsWatch | null = null;
-  let metrics: RunningMetrics | null = null;
   let store: Store | null = null;
-  let warmRestart: WarmRestart | null = null;
+  let components: Components | null = null;
   let outcome: "done" | "late" = "done";
   try {
     socket = openLinkSocket(settings);
@@ -282,14 +240,6 @@ export async function runDaemon(
       log,
       maxBatch: config.sync.max_batch,
     });
-    // Warm restart: metrics and state file; before start() to see the start-up.
-    warmRestart = await startWarmRestart(sync, {
-      stateDir: config.warm_restart.state_dir,
-      namespace: config.netlink.namespace,
-      saveIntervalMs: config.warm_restart.save_interval_ms,
-      eoiuTimeoutMs: config.warm_restart.eoiu_timeout_ms,
-      log,
-    });
     const loop = new SyncLoop(sync, {
       links: socket,
       log,
@@ -300,8 +250,8 @@ export async function runDaemon(
       },
     });
     loop.followStore(store);
-    // Metrics (src/metrics): registry, engine observer, /metrics endpoint.
-    metrics = openMetrics(settings, { sync, store, log });
+    // Warm restart, metrics, health: before start() to see the start-up.
+    components = await startComponents(settings, { sync, loop, store, log });
     const started = await startupStep(
       "port sync start-up: warm-start check (STATE_DB), port configuration (CONFIG_DB), publish (APPL_DB)",
       sync.start(),
@@ -313,6 +263,7 @@ export async function runDaemon(
       receive_buffer_bytes: socket.receiveBufferBytes,
       lock: lock.path,
     });
+    components.health.start();
     options.onReady?.(sync);
     outcome = await Promise.race([
       loop.run(signal).then(() => "done" as const),
@@ -323,8 +274,7 @@ export async function runDaemon(
     if (!(error instanceof StartupAborted)) throw error;
     log.info(`start-up abandoned while ${error.step}`);
   } finally {
-    await warmRestart?.close(); // saves the state file; never rejects
-    await metrics?.close();
+    await components?.close();
     watch?.stop();
     socket?.close();
     if (

@@ -5,11 +5,10 @@
  * @module
  */
 
-import denoJson from "../../deno.json" with { type: "json" };
+import { VERSION } from "../version.ts";
 import type { MetricRegistry } from "./registry.ts";
 
-/** portsyncd's version, from deno.json. */
-export const VERSION: string = denoJson.version;
+export { VERSION };
 
 /**
  * Registers `portsyncd_build_info` (always 1, the version as a label),

@@ -137,6 +137,11 @@ export class SyncLoop {
     });
   }
 
+  /** Link messages received and not yet handled (for the queue depth). */
+  get inHand(): number {
+    return this.#received?.length ?? 0;
+  }
+
   /** True while a failed store operation waits for its repair. */
   get repairing(): boolean {
     return this.#failures > 0;
