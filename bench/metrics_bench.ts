@@ -21,7 +21,8 @@ import {
   registerWarmRestart,
   startMetrics,
 } from "../src/metrics/mod.ts";
-import type { LinkEvent, NetlinkNotice } from "../src/netlink/types.ts";
+import type { NetlinkNotice } from "../src/netlink/types.ts";
+import { link } from "../tests/sync/links.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";
 import { Observers } from "../src/sync/observer.ts";
 import { PortSync } from "../src/sync/port_sync.ts";
@@ -30,24 +31,10 @@ import { emptyCounters } from "../src/warm_restart/metrics.ts";
 
 const log = createLogger("error");
 
-function link(name: string, up: boolean): LinkEvent {
-  return {
-    type: "newlink",
-    name,
-    ifindex: 10,
-    flags: up ? 0x1043 : 0x1003,
-    admin: "up",
-    oper: up ? "up" : "down",
-    mtu: 9100,
-    master: null,
-    kind: "veth",
-    operstate: up ? "up" : "down",
-    address: "02:00:00:00:00:01",
-  };
-}
-
 const PORTS = Array.from({ length: 1000 }, (_, i) => `Ethernet${i * 4}`);
-const LINKS = [false, true].map((up) => PORTS.map((port) => link(port, up)));
+const LINKS = [false, true].map((up) =>
+  PORTS.map((port) => link(port, { oper: up ? "up" : "down" }))
+);
 
 // The event path: a batch of one event (the worst case per event), as the
 // engine reports it: through Observers.emit, with the clock advancing

@@ -13,6 +13,7 @@ import { parseDbConfig } from "../src/config/db_config.ts";
 import { BUILTIN_DB_CONFIG } from "../src/config/settings.ts";
 import { createLogger } from "../src/log/mod.ts";
 import type { LinkEvent, NetlinkNotice } from "../src/netlink/types.ts";
+import { link } from "../tests/sync/links.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";
 import { RedisStore } from "../src/store/redis_store.ts";
 import type { Store } from "../src/store/types.ts";
@@ -25,22 +26,11 @@ const PORTS = Array.from({ length: PORT_COUNT }, (_, i) => `Ethernet${i * 4}`);
 
 /** `count` link events cycling over the ports, alternating oper state. */
 function events(count: number, round: number): LinkEvent[] {
-  return Array.from({ length: count }, (_, i) => {
-    const up = (i + round) % 2 === 0;
-    return {
-      type: "newlink",
-      name: PORTS[i % PORT_COUNT],
+  return Array.from({ length: count }, (_, i) =>
+    link(PORTS[i % PORT_COUNT], {
+      oper: (i + round) % 2 === 0 ? "up" : "down",
       ifindex: 10 + (i % PORT_COUNT),
-      flags: up ? 0x1043 : 0x1003,
-      admin: "up",
-      oper: up ? "up" : "down",
-      mtu: 9100,
-      master: null,
-      kind: "veth",
-      operstate: up ? "up" : "down",
-      address: "02:00:00:00:00:01",
-    };
-  });
+    }));
 }
 
 function notices(list: LinkEvent[]): NetlinkNotice[] {

@@ -6,26 +6,15 @@
 import { Command, CommanderError, Option } from "commander";
 import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
 import { DEFAULT_DB_CONFIG_PATH } from "../config/db_config.ts";
-import { LOG_LEVELS, type LogLevel } from "../log/levels.ts";
+import { LOG_LEVELS } from "../log/levels.ts";
 
 import { VERSION } from "../version.ts";
+import type { SettingsSource } from "../config/settings.ts";
 
 export { VERSION };
 
 /** What the command line asked for. */
-export interface CliOptions {
-  /** TOML configuration file. */
-  config: string;
-  /** True when `--config` was given (a missing file is then an error). */
-  configExplicit: boolean;
-  /** SONiC database_config.json. */
-  dbConfig: string;
-  /** True when `--db-config` was given. */
-  dbConfigExplicit: boolean;
-  /** Backend the daemon writes through. */
-  store: "redis" | "memory";
-  /** Log level from the command line; overrides the file's `[log] level`. */
-  logLevel: LogLevel | null;
+export interface CliOptions extends SettingsSource {
   /** Validate the configuration and exit. */
   checkConfig: boolean;
   /** Print link messages as JSON lines instead of syncing. */

@@ -7,6 +7,7 @@
  */
 
 import type { Logger } from "../log/mod.ts";
+import type { LatencyFigures } from "../metrics/latency.ts";
 import type { Database, Fields } from "../store/types.ts";
 import {
   assessHealth,
@@ -18,23 +19,9 @@ import {
 /** The STATE_DB table and key of the report. */
 export const HEALTH_TABLE = "PORTSYNCD_HEALTH_TABLE";
 
-/** Event latency percentiles, µs. */
-export interface LatencyFigures {
-  /** Median. */
-  p50_us: number;
-  /** 95th percentile. */
-  p95_us: number;
-  /** 99th percentile. */
-  p99_us: number;
-  /** Largest seen. */
-  max_us: number;
-  /** Events recorded; 0 means the percentiles mean nothing yet. */
-  count: number;
-}
-
 /** Where the monitor reads from (the metrics, the warm-restart metrics, the loop). */
 export interface HealthSources {
-  /** Event latency since start. */
+  /** Event latency over the metrics' window (the last minute). */
   latency(): LatencyFigures;
   /** Link messages per second over the last `windowSeconds`. */
   eventsPerSecond(windowSeconds: number): number;
