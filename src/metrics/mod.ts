@@ -23,3 +23,4 @@ export * from "./process_metrics.ts";
 export * from "./warm_restart.ts";
 export * from "./listen.ts";
 export * from "./server.ts";
+export * from "./port_metrics.ts";

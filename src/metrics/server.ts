@@ -16,6 +16,7 @@ import type { Logger } from "../log/mod.ts";
 import type { SyncObserver } from "../sync/observer.ts";
 import type { SyncCounters } from "../sync/stats.ts";
 import { EngineMetrics, registerEngine } from "./engine_metrics.ts";
+import { PortMetrics, registerPorts } from "./port_metrics.ts";
 import {
   formatListen,
   listenProblem,
@@ -145,6 +146,8 @@ export interface RunningMetrics {
   readonly registry: MetricRegistry;
   /** The engine observer (latency, rates, queue depth for the HealthMonitor). */
   readonly engine: EngineMetrics;
+  /** Per-port oper state and flaps (for rules and the `--status` flaps). */
+  readonly ports: PortMetrics;
   /** The endpoint, or null when `listen` is "". */
   readonly server: MetricsServer | null;
   /** Stops observing and serving. */
@@ -174,6 +177,8 @@ export function startMetrics(
   const registry = new MetricRegistry();
   const engine = new EngineMetrics({ queueDepth: options.queueDepth });
   registerEngine(registry, engine, { counters: sync.counters });
+  const ports = new PortMetrics();
+  registerPorts(registry, ports);
   if (options.warmRestart !== undefined) {
     registerWarmRestart(registry, options.warmRestart);
   }
@@ -182,12 +187,15 @@ export function startMetrics(
     ? null
     : serveMetrics(registry, { listen: options.listen, log: options.log });
   const unobserve = sync.observe(engine);
+  const unobservePorts = sync.observe(ports);
   return {
     registry,
     engine,
+    ports,
     server,
     async close() {
       unobserve();
+      unobservePorts();
       await server?.close();
     },
   };
