@@ -97,6 +97,7 @@ export async function startComponents(
       healthScore: () => warmRestart.metrics.healthScore(),
       storeFailing: () => loop.repairing,
       overflows: () => sync.counters.overflows,
+      portFlaps: () => metrics.ports.flaps(),
     },
     thresholds,
     intervalMs,

@@ -8,7 +8,7 @@
 
 import type { Logger } from "../log/mod.ts";
 import type { LatencyFigures } from "../metrics/latency.ts";
-import type { Database, Fields } from "../store/types.ts";
+import type { Database, Fields, StoreOp } from "../store/types.ts";
 import {
   assessHealth,
   type HealthStatus,
@@ -18,6 +18,12 @@ import {
 
 /** The STATE_DB table and key of the report. */
 export const HEALTH_TABLE = "PORTSYNCD_HEALTH_TABLE";
+/**
+ * The STATE_DB table of per-port figures written with each report:
+ * `PORTSYNCD_PORT_STATS|<port>` with `flaps` (operational up/down changes
+ * since the daemon started), read by `portsyncd --status`.
+ */
+export const PORT_STATS_TABLE = "PORTSYNCD_PORT_STATS";
 
 /** Where the monitor reads from (the metrics, the warm-restart metrics, the loop). */
 export interface HealthSources {
@@ -33,6 +39,8 @@ export interface HealthSources {
   storeFailing(): boolean;
   /** Netlink overflows since start. */
   overflows(): number;
+  /** Flaps per port since start (written to `PORTSYNCD_PORT_STATS`). */
+  portFlaps?(): ReadonlyMap<string, number>;
 }
 
 /** Options of {@linkcode HealthMonitor}. */
@@ -66,6 +74,8 @@ export class HealthMonitor {
   #overflowsSeen = 0;
   #status: HealthStatus = "healthy";
   #last: HealthReport | null = null;
+  /** Ports with a `PORTSYNCD_PORT_STATS` hash written by this run. */
+  readonly #statsWritten = new Set<string>();
 
   /** Creates the monitor; `start()` arms its timer. */
   constructor(options: HealthMonitorOptions) {
@@ -102,7 +112,11 @@ export class HealthMonitor {
     const report = this.#assess();
     this.#last = report;
     this.#logChange(report);
-    await this.#options.state.hset(this.#key, report.fields);
+    const { state } = this.#options;
+    await state.batch([
+      { op: "hset", key: this.#key, fields: report.fields },
+      ...this.#portStats(),
+    ]);
     return report;
   }
 
@@ -156,6 +170,28 @@ export class HealthMonitor {
         updated: now.toISOString(),
       },
     };
+  }
+
+  /** HSETs of each port's flaps, DELs of ports gone since the last report. */
+  #portStats(): StoreOp[] {
+    const flaps = this.#options.sources.portFlaps?.();
+    if (flaps === undefined) return [];
+    const sep = this.#options.state.separator;
+    const ops: StoreOp[] = [];
+    for (const [port, count] of flaps) {
+      ops.push({
+        op: "hset",
+        key: `${PORT_STATS_TABLE}${sep}${port}`,
+        fields: { flaps: String(count) },
+      });
+      this.#statsWritten.add(port);
+    }
+    for (const port of this.#statsWritten) {
+      if (flaps.has(port)) continue;
+      ops.push({ op: "del", key: `${PORT_STATS_TABLE}${sep}${port}` });
+      this.#statsWritten.delete(port);
+    }
+    return ops;
   }
 
   #logChange(report: HealthReport): void {

@@ -63,6 +63,7 @@ function sources(change: Partial<Record<keyof HealthSources, unknown>> = {}) {
     healthScore: 1,
     storeFailing: false,
     overflows: 0,
+    flaps: new Map([["Ethernet0", 2], ["Ethernet4", 0]]),
     ...change,
   };
   const live: HealthSources = {
@@ -72,6 +73,7 @@ function sources(change: Partial<Record<keyof HealthSources, unknown>> = {}) {
     healthScore: () => values.healthScore as number,
     storeFailing: () => values.storeFailing as boolean,
     overflows: () => values.overflows as number,
+    portFlaps: () => values.flaps as Map<string, number>,
   };
   return { values, live };
 }
@@ -103,10 +105,17 @@ Deno.test("health monitor: the report lands in STATE_DB PORTSYNCD_HEALTH_TABLE|p
   assert.equal(first.health_score, "1");
   assert.equal(first.updated, "2026-11-25T10:00:00.000Z");
   assert.ok(Number(first.memory_rss_bytes) > 1_000_000);
+  const stats = (port: string) =>
+    store.db("STATE_DB").hgetall(`PORTSYNCD_PORT_STATS|${port}`);
+  assert.deepEqual(await stats("Ethernet0"), { flaps: "2" });
+  assert.deepEqual(await stats("Ethernet4"), { flaps: "0" });
   values.overflows = 3;
+  values.flaps = new Map([["Ethernet0", 3]]);
   await monitor.report();
   assert.equal((await row()).status, "degraded");
   assert.equal((await row()).reasons, "3 netlink overflow(s)");
+  assert.deepEqual(await stats("Ethernet0"), { flaps: "3" });
+  assert.deepEqual(await stats("Ethernet4"), {}, "a gone port's stats go");
   await monitor.report();
   assert.equal((await row()).status, "healthy", "overflows count once");
   assert.deepEqual(logs, [
