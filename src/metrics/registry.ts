@@ -98,6 +98,8 @@ interface Entry {
   read?: () => number;
   /** Labelled: the values now, by label value. */
   byLabel?: () => ReadonlyMap<string, number>;
+  /** Several labels: every series now. */
+  samples?: () => Iterable<Sample>;
 }
 
 type Values = Awaited<ReturnType<Histogram["get"]>>;
@@ -253,6 +255,32 @@ export class MetricRegistry {
   }
 
   /**
+   * Registers a gauge with several labels (e.g. `rule`, `severity`,
+   * `port`): one series per sample `read()` yields. `value(rule, labels)`
+   * finds the sample whose labels are all equal to `labels`.
+   */
+  seriesGauge(
+    spec: MetricSpec & { labels: string[] },
+    read: () => Iterable<Sample>,
+  ): void {
+    this.#add({ spec, kind: "gauge", label: spec.labels.join(",") }, {
+      samples: read,
+    });
+    this.#prometheus.registerMetric(
+      new Gauge({
+        name: spec.name,
+        help: spec.help,
+        labelNames: spec.labels,
+        registers: [],
+        collect() {
+          this.reset();
+          for (const sample of read()) this.set(sample.labels, sample.value);
+        },
+      }),
+    );
+  }
+
+  /**
    * Registers a histogram read from `source` at scrape time. Its rule name
    * reads the number of observations.
    */
@@ -289,6 +317,12 @@ export class MetricRegistry {
   value(rule: string, labels?: Record<string, string>): number | undefined {
     const entry = this.#entry(rule);
     if (entry.read !== undefined) return entry.read();
+    if (entry.samples !== undefined) {
+      for (const sample of entry.samples()) {
+        if (sameLabels(sample.labels, labels ?? {})) return sample.value;
+      }
+      return undefined;
+    }
     const key = labels?.[entry.info.label!];
     return key === undefined ? undefined : entry.byLabel!().get(key);
   }
@@ -297,6 +331,7 @@ export class MetricRegistry {
   series(rule: string): Sample[] {
     const entry = this.#entry(rule);
     if (entry.read !== undefined) return [{ labels: {}, value: entry.read() }];
+    if (entry.samples !== undefined) return [...entry.samples()];
     const label = entry.info.label!;
     return [...entry.byLabel!()].map(([key, value]) => ({
       labels: { [label]: key },
@@ -342,4 +377,13 @@ export class MetricRegistry {
       ...source,
     });
   }
+}
+
+function sameLabels(
+  a: Record<string, string>,
+  b: Record<string, string>,
+): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => a[key] === b[key]);
 }

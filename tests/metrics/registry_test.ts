@@ -243,3 +243,37 @@ Deno.test("registry: initial-sync durations are 0 before the first", () => {
   assert.equal(registry.value("initial_sync_min_seconds"), 0);
   assert.equal(registry.value("initial_sync_max_seconds"), 0);
 });
+
+Deno.test("registry: a gauge with several labels has one series per sample, found by all its labels", async () => {
+  const registry = new MetricRegistry();
+  const samples = [
+    {
+      labels: { rule: "down", severity: "warning", port: "Ethernet0" },
+      value: 1,
+    },
+    { labels: { rule: "any", severity: "critical", port: "" }, value: 1 },
+  ];
+  registry.seriesGauge({
+    name: "portsyncd_alert_firing",
+    rule: "alert_firing",
+    labels: ["rule", "severity", "port"],
+    help: "1 per firing alert.",
+  }, () => samples);
+  assert.equal(
+    registry.value("alert_firing", {
+      rule: "down",
+      severity: "warning",
+      port: "Ethernet0",
+    }),
+    1,
+  );
+  assert.equal(registry.value("alert_firing", { rule: "down" }), undefined);
+  assert.equal(registry.series("alert_firing").length, 2);
+  const text = await registry.metrics();
+  assert.match(
+    text,
+    /^portsyncd_alert_firing\{rule="down",severity="warning",port="Ethernet0"\} 1$/m,
+  );
+  samples.pop();
+  assert.doesNotMatch(await registry.metrics(), /rule="any"/);
+});
