@@ -19,6 +19,10 @@ export interface CliOptions extends SettingsSource {
   checkConfig: boolean;
   /** Print link messages as JSON lines instead of syncing. */
   monitor: boolean;
+  /** Print the health report, ports and alerts from the databases, then exit. */
+  status: boolean;
+  /** With `status`: one JSON object instead of tables. */
+  json: boolean;
 }
 
 /**
@@ -64,6 +68,13 @@ function buildProgram(write: (text: string) => void): Command {
       "--monitor",
       "print every link message as a JSON line (touches no database)",
     )
+    .addOption(
+      new Option(
+        "--status",
+        "print the health report, ports and alerts from the databases, then exit",
+      ).conflicts(["checkConfig", "monitor"]),
+    )
+    .option("--json", "with --status: print one JSON object")
     .allowExcessArguments(false)
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: write });
@@ -91,6 +102,15 @@ export function parseCommandLine(args: string[]): CliOptions {
     throw new CliExit(output.trimEnd() || error.message, ok ? 0 : 2);
   }
   const raw = program.opts();
+  if (raw.json === true && raw.status !== true) {
+    throw new CliExit("error: option '--json' needs '--status'", 2);
+  }
+  if (raw.status === true && raw.store === "memory") {
+    throw new CliExit(
+      "error: option '--status' reads Redis; it cannot be used with '--store memory'",
+      2,
+    );
+  }
   return {
     config: raw.config ?? DEFAULT_CONFIG_PATH,
     configExplicit: raw.config !== undefined,
@@ -100,5 +120,7 @@ export function parseCommandLine(args: string[]): CliOptions {
     logLevel: raw.logLevel ?? null,
     checkConfig: raw.checkConfig === true,
     monitor: raw.monitor === true,
+    status: raw.status === true,
+    json: raw.json === true,
   };
 }

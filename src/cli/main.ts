@@ -8,6 +8,7 @@
 import { CliExit, type CliOptions, parseCommandLine } from "./args.ts";
 import { loadSettings, summarizeSettings } from "../config/settings.ts";
 import { permissionProblem } from "./permission.ts";
+import { runStatus } from "./status.ts";
 import { ConfigError } from "../config/errors.ts";
 import { loadConfig } from "../config/load.ts";
 import { DaemonError, runDaemon } from "../daemon/mod.ts";
@@ -49,6 +50,12 @@ async function run(cli: CliOptions, signals: ProcessSignals): Promise<number> {
   if (cli.checkConfig) {
     console.log(summarizeSettings(settings, { store: cli.store }));
     return 0;
+  }
+  if (cli.status) {
+    return await runStatus(settings, {
+      json: cli.json,
+      signal: signals.signal,
+    });
   }
   const log = createLogger(settings.config.log.level);
   signals.setLog(log);
