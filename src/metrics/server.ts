@@ -14,7 +14,8 @@
 
 import type { Logger } from "../log/mod.ts";
 import type { SyncObserver } from "../sync/observer.ts";
-import type { SyncCounters } from "../sync/stats.ts";
+import { newCounters, type SyncCounters } from "../sync/stats.ts";
+import { emptyCounters } from "../warm_restart/metrics.ts";
 import { EngineMetrics, registerEngine } from "./engine_metrics.ts";
 import { PortMetrics, registerPorts } from "./port_metrics.ts";
 import {
@@ -176,13 +177,13 @@ export function startMetrics(
 ): RunningMetrics {
   const registry = new MetricRegistry();
   const engine = new EngineMetrics({ queueDepth: options.queueDepth });
-  registerEngine(registry, engine, { counters: sync.counters });
   const ports = new PortMetrics();
-  registerPorts(registry, ports);
-  if (options.warmRestart !== undefined) {
-    registerWarmRestart(registry, options.warmRestart);
-  }
-  registerProcess(registry);
+  registerAll(registry, {
+    engine,
+    ports,
+    counters: sync.counters,
+    warmRestart: options.warmRestart,
+  });
   const server = options.listen === ""
     ? null
     : serveMetrics(registry, { listen: options.listen, log: options.log });
@@ -199,4 +200,42 @@ export function startMetrics(
       await server?.close();
     },
   };
+}
+
+/** Everything a registry holds, from its sources. */
+interface RegistrySources {
+  engine: EngineMetrics;
+  ports: PortMetrics;
+  counters: SyncCounters;
+  warmRestart?: WarmRestartSource;
+}
+
+function registerAll(registry: MetricRegistry, sources: RegistrySources): void {
+  registerEngine(registry, sources.engine, { counters: sources.counters });
+  registerPorts(registry, sources.ports);
+  if (sources.warmRestart !== undefined) {
+    registerWarmRestart(registry, sources.warmRestart);
+  }
+  registerProcess(registry);
+}
+
+/**
+ * The rule-facing name of every metric a running daemon has (for checking
+ * alert rules before anything runs, as `--check-config` does).
+ *
+ * @example
+ * ```ts
+ * import { metricRuleNames } from "./server.ts";
+ * metricRuleNames().includes("ports_oper_down"); // true
+ * ```
+ */
+export function metricRuleNames(): string[] {
+  const registry = new MetricRegistry();
+  registerAll(registry, {
+    engine: new EngineMetrics(),
+    ports: new PortMetrics(),
+    counters: newCounters(),
+    warmRestart: { counters: emptyCounters(), healthScore: () => 1 },
+  });
+  return registry.describe().map((info) => info.rule);
 }
