@@ -107,6 +107,24 @@ export interface Config {
     /** The start-up dump must end (EOIU) within this many ms, or it counts as a timeout. Default 30000. */
     eoiu_timeout_ms: number;
   };
+  /** `[alerting]` */
+  alerting: {
+    /**
+     * `[[alerting.rules]]` tables as written; validated into rules by
+     * `loadSettings` (`src/alerting/rules.ts`), which names the rule and the
+     * field of each problem.
+     */
+    rules: unknown[];
+    /** Alert transitions kept in the history ring. Default 1000. */
+    history_size: number;
+    /**
+     * Prometheus Alertmanager to send alerts to (its v2 API), e.g.
+     * `http://127.0.0.1:9093`; empty (the default) sends none.
+     */
+    alertmanager_url: string;
+    /** Firing alerts are re-sent to Alertmanager this often, in ms. Default 60000. */
+    alertmanager_resend_ms: number;
+  };
   /** `[health]` */
   health: {
     /** How often STATE_DB `PORTSYNCD_HEALTH_TABLE|portsyncd` is written, in ms. Default 5000. */
@@ -182,6 +200,22 @@ function listenProblem(value: string): string | null {
   return null;
 }
 
+/** Why an `alerting.alertmanager_url` is not an http(s) URL, or null (empty: off). */
+function urlProblem(value: string): string | null {
+  if (value === "") return null;
+  if (CONTROL.test(value)) return "must not contain control characters";
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `"${value}" is not a URL (e.g. http://127.0.0.1:9093)`;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return `${url.protocol} is not http: or https:`;
+  }
+  return null;
+}
+
 /** A string schema whose extra rule is `problem` (returning why, or null). */
 function checkedString(problem: (value: string) => string | null) {
   return z.string().superRefine((value, context) => {
@@ -233,6 +267,13 @@ const configSchema: z.ZodType<Config> = z.strictObject({
     eoiu_timeout_ms: z.number().int().min(100).max(MAX_TIMER_MS).default(
       30_000,
     ),
+  }).prefault({}),
+  alerting: z.strictObject({
+    rules: z.array(z.unknown()).default([]),
+    history_size: z.number().int().min(1).max(1_000_000).default(1000),
+    alertmanager_url: checkedString(urlProblem).default(""),
+    alertmanager_resend_ms: z.number().int().min(1000).max(MAX_TIMER_MS)
+      .default(60_000),
   }).prefault({}),
   health: z.strictObject({
     report_interval_ms: z.number().int().min(100).max(MAX_TIMER_MS).default(

@@ -16,6 +16,9 @@ import {
 import { ConfigError } from "./errors.ts";
 import { netnsProblem } from "../netlink/netns.ts";
 import type { LogLevel } from "../log/levels.ts";
+import { parseRules, RuleError } from "../alerting/rules.ts";
+import type { AlertRule } from "../alerting/types.ts";
+import { metricRuleNames } from "../metrics/server.ts";
 
 /**
  * Where the settings come from (the command line gives these): the two
@@ -65,6 +68,8 @@ export interface Settings {
   configSource: string;
   /** The database map. */
   dbConfig: DbConfig;
+  /** `[[alerting.rules]]`, validated (names checked against the metrics). */
+  alertRules: AlertRule[];
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -117,6 +122,17 @@ export async function loadSettings(cli: SettingsSource): Promise<Settings> {
   if (namespaceProblem !== null) {
     problems.push(`${cli.config}: netlink.namespace: ${namespaceProblem}`);
   }
+  let alertRules: AlertRule[] = [];
+  try {
+    alertRules = parseRules(config.alerting.rules, {
+      metrics: metricRuleNames(),
+    });
+  } catch (error) {
+    if (!(error instanceof RuleError)) throw error;
+    for (const problem of error.problems) {
+      problems.push(`${cli.config}: alerting.${problem}`);
+    }
+  }
   let dbConfig: DbConfig | null = null;
   try {
     dbConfig = await loadDatabases(cli);
@@ -129,7 +145,7 @@ export async function loadSettings(cli: SettingsSource): Promise<Settings> {
     throw new ConfigError(problems);
   }
   if (cli.logLevel !== null) config.log.level = cli.logLevel;
-  return { config, configSource, dbConfig };
+  return { config, configSource, dbConfig, alertRules };
 }
 
 /**
