@@ -11,6 +11,7 @@ const NEEDED = [
   { command: "redis-cli", pkg: "redis-tools" },
   { command: "ip", pkg: "iproute2" },
   { command: "promtool", pkg: "prometheus" },
+  { command: "prometheus-alertmanager", pkg: "prometheus-alertmanager" },
 ];
 
 async function has(command: string): Promise<boolean> {
