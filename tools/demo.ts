@@ -164,11 +164,13 @@ async function main(): Promise<number> {
     console.log(`CONFIG_DB seeded with ${PORTS.join(", ")}`);
     const config = defaultConfig();
     config.netlink.namespace = ns.name;
+    config.warm_restart.state_dir = ""; // a throw-away run keeps no state file
     const settings: Settings = {
       config,
       configSource: "demo",
       dbConfig: server?.dbConfig ??
         parseDbConfig(BUILTIN_DB_CONFIG, { source: "built-in" }),
+      alertRules: [],
     };
     // Play orchagent: consume the PORT_TABLE queue into APPL_DB.
     const consumer = new TestConsumer(store.db("APPL_DB"), "PORT_TABLE");
