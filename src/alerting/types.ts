@@ -120,4 +120,10 @@ export interface MetricReader {
   has(metric: string): boolean;
   /** Every series of `metric` now (one, with empty labels, when unlabelled). */
   series(metric: string): MetricSample[];
+  /**
+   * Optional fast path: the value of an unlabelled `metric` without
+   * allocating, or undefined for a labelled one (then `series` is read).
+   * `MetricRegistry.value` is one.
+   */
+  value?(metric: string): number | undefined;
 }

@@ -1,0 +1,133 @@
+/**
+ * The engine's mutable state: one {@linkcode RuleEntry} per enabled rule and
+ * one {@linkcode Slot} per alert it holds (pending, firing or suppressed).
+ * Evaluations update these in place; only transitions allocate (a
+ * {@linkcode Slot.snapshot}).
+ * @module
+ */
+
+import type { RateWindow } from "./conditions.ts";
+import { renderMessage } from "./template.ts";
+import type { Alert, AlertRule, AlertState } from "./types.ts";
+
+/** An enabled rule and its alerts. */
+export class RuleEntry {
+  /** The rule. */
+  rule: AlertRule;
+  /** The alert without a port (an unlabelled metric), or null. */
+  single: Slot | null = null;
+  /** Alerts by port (a per-port metric); null until the first. */
+  ports: Map<string, Slot> | null = null;
+  /** rate_of_change: the window of the unlabelled series. */
+  rate: RateWindow | null = null;
+  /** rate_of_change: the windows of per-port series. */
+  rates: Map<string, RateWindow> | null = null;
+  /** Evaluation count (marks the series seen in the current one). */
+  generation = 0;
+  /** rate_of_change: when a window next slides past a sample (Infinity: never). */
+  rateDeadline: number = Infinity;
+
+  /** Creates the entry of `rule`, with no alerts. */
+  constructor(rule: AlertRule) {
+    this.rule = rule;
+  }
+
+  /** Every alert of the rule (allocates: not for the hot path). */
+  slots(): Slot[] {
+    const slots = this.single === null ? [] : [this.single];
+    if (this.ports !== null) slots.push(...this.ports.values());
+    return slots;
+  }
+}
+
+/**
+ * One alert's state. Published state: `pending` until `firing` is set,
+ * then `firing` or `suppressed`. `clear` (only while firing): the condition
+ * has not held since `clearSince`.
+ */
+export class Slot {
+  /** The rule's entry. */
+  readonly entry: RuleEntry;
+  /** The port, or null. */
+  readonly port: string | null;
+  /** Past `for`: firing (or suppressed). */
+  firing = false;
+  /** Firing but suppressed by an operator. */
+  suppressed = false;
+  /** Firing, and the condition no longer holds. */
+  clear = false;
+  /** The metric's value at the last evaluation. */
+  value: number;
+  /** When the condition began to hold (epoch ms). */
+  activeSince: number;
+  /** When the published state began (epoch ms). */
+  stateSince: number;
+  /** When the condition stopped holding (while `clear`). */
+  clearSince: number;
+  /** When `tick` must look at it (end of `for` or `keep_firing_for`); Infinity: never. */
+  deadline: number = Infinity;
+  /** The evaluation that last saw its series. */
+  seen = 0;
+
+  /** Creates a new alert of `entry` for `port`, seen at `now` with `value`. */
+  constructor(
+    entry: RuleEntry,
+    port: string | null,
+    value: number,
+    now: number,
+  ) {
+    this.entry = entry;
+    this.port = port;
+    this.value = value;
+    this.activeSince = now;
+    this.stateSince = now;
+    this.clearSince = now;
+  }
+
+  /** The published state. */
+  get state(): AlertState {
+    if (!this.firing) return "pending";
+    return this.suppressed ? "suppressed" : "firing";
+  }
+
+  /** `<rule id>` or `<rule id>|<port>`. */
+  get key(): string {
+    const id = this.entry.rule.id;
+    return this.port === null ? id : `${id}|${this.port}`;
+  }
+
+  /** A frozen copy as an {@linkcode Alert} in `state`. */
+  snapshot(state: AlertState): Readonly<Alert> {
+    const rule = this.entry.rule;
+    return Object.freeze({
+      key: this.key,
+      ruleId: rule.id,
+      port: this.port,
+      state,
+      severity: rule.severity,
+      value: this.value,
+      activeSince: this.activeSince,
+      stateSince: this.stateSince,
+      message: renderMessage(rule, this),
+    });
+  }
+}
+
+/**
+ * True when two rules have the same fields (a rule given again unchanged
+ * keeps its alerts).
+ *
+ * @example
+ * ```ts
+ * import type { AlertRule } from "./types.ts";
+ * declare const rule: AlertRule;
+ * sameRule(rule, { ...rule }); // true
+ * sameRule(rule, { ...rule, forMs: rule.forMs + 1 }); // false
+ * ```
+ */
+export function sameRule(a: AlertRule, b: AlertRule): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a) as (keyof AlertRule)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => Object.is(a[key], b[key]));
+}
