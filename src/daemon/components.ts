@@ -7,6 +7,7 @@
  */
 
 import type { Settings } from "../config/settings.ts";
+import { type Alerting, startAlerting } from "../alerting/service.ts";
 import { HealthMonitor } from "../health/monitor.ts";
 import type { Logger } from "../log/mod.ts";
 import {
@@ -29,6 +30,11 @@ export interface Components {
   metrics: RunningMetrics;
   /** The STATE_DB health report; `start()` it once start-up is done. */
   health: HealthMonitor;
+  /**
+   * Once start-up is done: reads CONFIG_DB's alert rules and suppressions
+   * and starts evaluating (file rules included).
+   */
+  startAlerting(): Promise<void>;
   /** Stops the health report, saves the state file, closes the endpoint. */
   close(): Promise<void>;
 }
@@ -103,11 +109,28 @@ export async function startComponents(
     intervalMs,
     log,
   });
+  let alerting: Alerting | null = null;
+  let unobserve = () => {};
   return {
     warmRestart,
     metrics,
     health,
+    async startAlerting() {
+      alerting = await startAlerting({
+        config: config.alerting,
+        fileRules: settings.alertRules,
+        registry: metrics.registry,
+        store,
+        configDb: store.kind === "redis"
+          ? settings.dbConfig.databases.get("CONFIG_DB") ?? null
+          : null,
+        log,
+      });
+      unobserve = sync.observe(alerting.observer);
+    },
     async close() {
+      unobserve();
+      await alerting?.close();
       health.stop();
       await warmRestart.close(); // saves the state file; never rejects
       await metrics.close();

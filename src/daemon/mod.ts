@@ -263,6 +263,11 @@ export async function runDaemon(
       receive_buffer_bytes: socket.receiveBufferBytes,
       lock: lock.path,
     });
+    await startupStep(
+      "alerting start-up: rules and suppressions (CONFIG_DB)",
+      components.startAlerting(),
+      { signal, log, detail: () => unanswered(store) },
+    );
     components.health.start();
     options.onReady?.(sync);
     outcome = await Promise.race([
