@@ -3,7 +3,8 @@
  *
  * ```sh
  * portsyncd [--config FILE] [--db-config FILE] [--store redis|memory]
- *           [--log-level LEVEL] [--check-config] [--monitor] [--version] [--help]
+ *           [--log-level LEVEL] [--check-config] [--monitor] [--status [--json]]
+ *           [--version] [--help]
  * ```
  *
  * Exit codes: 0 success, 1 configuration or runtime failure, 2 usage error.
