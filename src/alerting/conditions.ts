@@ -72,6 +72,12 @@ export class RateWindow {
   readonly windowMs: number;
   /** Evaluation mark of the engine (which series it saw last). */
   seen = 0;
+  /**
+   * When the window's start next passes a sample (the rate may change
+   * then), or Infinity with fewer than two samples; kept current by `add`
+   * and `rate`. A field, so that reading it never boxes a number.
+   */
+  expiresAt: number = Infinity;
   // Interleaved [time, value] pairs in a ring.
   readonly #samples = new Float64Array(CAPACITY * 2);
   #first = 0;
@@ -106,6 +112,7 @@ export class RateWindow {
       ) {
         samples[last] = at;
         samples[last + 1] = value;
+        this.#expire();
         return;
       }
     }
@@ -117,15 +124,19 @@ export class RateWindow {
     samples[slot] = at;
     samples[slot + 1] = value;
     this.#count++;
+    this.#expire();
   }
 
   /** The rate per second over the window ending at `now`, or NaN. */
   rate(now: number): number {
     const samples = this.#samples;
     const start = now - this.windowMs;
-    while (this.#count > 1 && samples[this.#slot(1)] <= start) {
-      this.#first = (this.#first + 1) % CAPACITY;
-      this.#count--;
+    if (this.#count > 1 && samples[this.#slot(1)] <= start) {
+      while (this.#count > 1 && samples[this.#slot(1)] <= start) {
+        this.#first = (this.#first + 1) % CAPACITY;
+        this.#count--;
+      }
+      this.#expire();
     }
     if (this.#count < 2) return NaN;
     const first = this.#slot(0);
@@ -133,13 +144,15 @@ export class RateWindow {
     return (samples[last + 1] - samples[first + 1]) * 1000 / this.windowMs;
   }
 
-  /**
-   * When the window's start next passes a sample (the rate may change
-   * then), or Infinity with fewer than two samples.
-   */
-  expiry(): number {
-    if (this.#count < 2) return Infinity;
-    return this.#samples[this.#slot(1)] + this.windowMs;
+  /** Whether the rate at `now` meets `threshold` ({@linkcode rateHolds}). */
+  holds(now: number, threshold: number): boolean {
+    return rateHolds(this.rate(now), threshold);
+  }
+
+  #expire(): void {
+    this.expiresAt = this.#count < 2
+      ? Infinity
+      : this.#samples[this.#slot(1)] + this.windowMs;
   }
 
   #slot(index: number): number {

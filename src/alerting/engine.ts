@@ -34,7 +34,7 @@
  * Cost: rules are indexed by metric; each metric is read once per
  * evaluation whatever the number of rules reading it; an evaluation that
  * makes no transition allocates nothing in the engine (alerts and rate
- * windows are updated in place; only transitions allocate their frozen
+ * windows are updated in place; only transitions allocate their
  * snapshots). The reader's `value()` fast path reads an unlabelled metric
  * without allocating; a per-port metric's `series()` is the reader's cost.
  * @module
@@ -253,7 +253,7 @@ export class AlertEngine {
     const alerts: Alert[] = [];
     for (const entry of this.#byId.values()) {
       for (const slot of entry.slots()) {
-        alerts.push({ ...slot.snapshot(slot.state) });
+        alerts.push(slot.snapshot(slot.state));
       }
     }
     return alerts;
@@ -295,12 +295,12 @@ export class AlertEngine {
   }
 
   #emit(slot: Slot, change: Parameters<SlotTransition>[1]): void {
-    const transition: AlertTransition = Object.freeze({
+    const transition: AlertTransition = {
       alert: slot.snapshot(change.to ?? change.from!),
       from: change.from,
       to: change.to,
       at: change.at,
-    });
+    };
     this.#history.push(transition);
     this.#queue.push(transition);
   }

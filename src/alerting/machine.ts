@@ -7,9 +7,8 @@
  */
 
 import type { Logger } from "../log/mod.ts";
-import { conditionHolds, rateHolds, RateWindow } from "./conditions.ts";
-import type { RuleEntry } from "./slots.ts";
-import { Slot } from "./slots.ts";
+import { conditionHolds, RateWindow } from "./conditions.ts";
+import { RateState, type RuleEntry, Slot } from "./slots.ts";
 import type { SuppressionIndex } from "./suppression_index.ts";
 import type { AlertState, MetricReader, MetricSample } from "./types.ts";
 
@@ -63,7 +62,9 @@ export class AlertMachine {
   readonly #timedRules = new Set<RuleEntry>();
   readonly #failing = new Set<string>();
   // The last read: a value (unlabelled) or the series.
-  #single = 0;
+  // Kept tagged (undefined between reads), so that passing it on never
+  // boxes a new HeapNumber as a double-represented field would.
+  #single: number | undefined = undefined;
   #series: readonly MetricSample[] | null = null;
 
   /** Creates a machine with nothing timed. */
@@ -92,7 +93,7 @@ export class AlertMachine {
       else if (slot.clear) this.#resolve(slot, now);
     }
     for (const entry of this.#timedRules) {
-      if (entry.rateDeadline > now) continue;
+      if (entry.rates!.deadline > now) continue;
       this.#read(entry.rule.metric);
       this.#evaluateEntry(entry, now);
     }
@@ -103,7 +104,7 @@ export class AlertMachine {
     let next = Infinity;
     for (const slot of this.#timed) next = Math.min(next, slot.deadline);
     for (const entry of this.#timedRules) {
-      next = Math.min(next, entry.rateDeadline);
+      next = Math.min(next, entry.rates!.deadline);
     }
     return next;
   }
@@ -115,7 +116,6 @@ export class AlertMachine {
       this.#emit(slot, slot.state, null, now);
     }
     entry.rates = null;
-    entry.rate = null;
     this.#timedRules.delete(entry);
   }
 
@@ -140,12 +140,8 @@ export class AlertMachine {
       const value = reader.value === undefined
         ? undefined
         : reader.value(metric);
-      if (value === undefined) {
-        this.#series = reader.series(metric);
-      } else {
-        this.#single = value;
-        this.#series = null;
-      }
+      this.#single = value;
+      this.#series = value === undefined ? reader.series(metric) : null;
       if (this.#failing.size > 0) this.#failing.delete(metric);
     } catch (error) {
       this.#series = NO_SERIES;
@@ -165,14 +161,16 @@ export class AlertMachine {
   #evaluateEntry(entry: RuleEntry, now: number): void {
     const series = this.#series;
     const rule = entry.rule;
-    const rate = rule.condition === "rate_of_change";
+    const rates = rule.condition === "rate_of_change"
+      ? (entry.rates ??= new RateState())
+      : null;
     const generation = ++entry.generation;
     let deadline = Infinity;
     let kept = 0;
     let windows = 0;
     let unlabelled = -1;
     if (series === null) {
-      this.#evaluateOne(entry, this.#single, now);
+      this.#evaluateOne(entry, this.#single!, now);
     } else {
       for (let i = 0; i < series.length; i++) {
         const sample = series[i];
@@ -183,17 +181,17 @@ export class AlertMachine {
         }
         const value = sample.value;
         let holds: boolean;
-        if (rate) {
-          let window = entry.rates?.get(port);
+        if (rates !== null) {
+          let window = rates.ports?.get(port);
           if (window === undefined) {
             window = new RateWindow(rule.windowMs);
-            (entry.rates ??= new Map()).set(port, window);
+            (rates.ports ??= new Map()).set(port, window);
           }
           window.seen = generation;
           windows++;
           window.add(now, value);
-          holds = rateHolds(window.rate(now), rule.threshold);
-          deadline = Math.min(deadline, window.expiry());
+          holds = window.holds(now, rule.threshold);
+          deadline = Math.min(deadline, window.expiresAt);
         } else {
           holds = conditionHolds(rule, value);
         }
@@ -209,7 +207,7 @@ export class AlertMachine {
       if (unlabelled >= 0) {
         this.#evaluateOne(entry, series[unlabelled].value, now);
       } else {
-        entry.rate = null;
+        if (rates !== null) rates.single = null;
         if (entry.single !== null) {
           this.#step(entry.single, false, entry.single.value, now);
         }
@@ -220,14 +218,16 @@ export class AlertMachine {
         if (slot.seen !== generation) this.#step(slot, false, slot.value, now);
       }
     }
-    if (entry.rates !== null && entry.rates.size > windows) {
-      for (const [port, window] of entry.rates) {
-        if (window.seen !== generation) entry.rates.delete(port);
+    if (rates !== null && rates.ports !== null && rates.ports.size > windows) {
+      for (const [port, window] of rates.ports) {
+        if (window.seen !== generation) rates.ports.delete(port);
       }
     }
-    if (!rate) return;
-    if (entry.rate !== null) deadline = Math.min(deadline, entry.rate.expiry());
-    entry.rateDeadline = deadline;
+    if (rates === null) return;
+    if (rates.single !== null) {
+      deadline = Math.min(deadline, rates.single.expiresAt);
+    }
+    rates.deadline = deadline;
     if (deadline === Infinity) this.#timedRules.delete(entry);
     else this.#timedRules.add(entry);
   }
@@ -237,9 +237,10 @@ export class AlertMachine {
     const rule = entry.rule;
     let holds: boolean;
     if (rule.condition === "rate_of_change") {
-      entry.rate ??= new RateWindow(rule.windowMs);
-      entry.rate.add(now, value);
-      holds = rateHolds(entry.rate.rate(now), rule.threshold);
+      const rates = entry.rates ??= new RateState();
+      const window = rates.single ??= new RateWindow(rule.windowMs);
+      window.add(now, value);
+      holds = window.holds(now, rule.threshold);
     } else {
       holds = conditionHolds(rule, value);
     }
@@ -288,7 +289,6 @@ export class AlertMachine {
     }
     if (!slot.clear) {
       slot.clear = true;
-      slot.clearSince = now;
       slot.deadline = now + slot.entry.rule.keepFiringForMs;
       this.#timed.add(slot);
     }

@@ -239,7 +239,8 @@ function check(
   return {
     id: rule.id,
     metric: rule.metric,
-    condition: rule.condition,
+    // The schema's own strings: one copy per program, not one per rule.
+    condition: CONDITIONS[CONDITIONS.indexOf(rule.condition)],
     threshold: rule.threshold ?? 0,
     epsilon: rule.epsilon,
     min: rule.min ?? 0,
@@ -247,7 +248,7 @@ function check(
     windowMs: rule.window,
     forMs: rule.for,
     keepFiringForMs: rule.keep_firing_for,
-    severity: rule.severity,
+    severity: SEVERITIES[SEVERITIES.indexOf(rule.severity)],
     enabled: rule.enabled,
     description: rule.description,
   };

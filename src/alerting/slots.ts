@@ -18,14 +18,10 @@ export class RuleEntry {
   single: Slot | null = null;
   /** Alerts by port (a per-port metric); null until the first. */
   ports: Map<string, Slot> | null = null;
-  /** rate_of_change: the window of the unlabelled series. */
-  rate: RateWindow | null = null;
-  /** rate_of_change: the windows of per-port series. */
-  rates: Map<string, RateWindow> | null = null;
+  /** rate_of_change rules: their windows (null for the others). */
+  rates: RateState | null = null;
   /** Evaluation count (marks the series seen in the current one). */
   generation = 0;
-  /** rate_of_change: when a window next slides past a sample (Infinity: never). */
-  rateDeadline: number = Infinity;
 
   /** Creates the entry of `rule`, with no alerts. */
   constructor(rule: AlertRule) {
@@ -40,10 +36,20 @@ export class RuleEntry {
   }
 }
 
+/** The sliding windows of a rate_of_change rule. */
+export class RateState {
+  /** The window of the unlabelled series, or null. */
+  single: RateWindow | null = null;
+  /** The windows of per-port series; null until the first. */
+  ports: Map<string, RateWindow> | null = null;
+  /** When a window next slides past a sample (Infinity: never). */
+  deadline: number = Infinity;
+}
+
 /**
  * One alert's state. Published state: `pending` until `firing` is set,
  * then `firing` or `suppressed`. `clear` (only while firing): the condition
- * has not held since `clearSince`.
+ * no longer holds, and `deadline` is when keep_firing_for ends.
  */
 export class Slot {
   /** The rule's entry. */
@@ -62,8 +68,6 @@ export class Slot {
   activeSince: number;
   /** When the published state began (epoch ms). */
   stateSince: number;
-  /** When the condition stopped holding (while `clear`). */
-  clearSince: number;
   /** When `tick` must look at it (end of `for` or `keep_firing_for`); Infinity: never. */
   deadline: number = Infinity;
   /** The evaluation that last saw its series. */
@@ -81,7 +85,6 @@ export class Slot {
     this.value = value;
     this.activeSince = now;
     this.stateSince = now;
-    this.clearSince = now;
   }
 
   /** The published state. */
@@ -96,10 +99,14 @@ export class Slot {
     return this.port === null ? id : `${id}|${this.port}`;
   }
 
-  /** A frozen copy as an {@linkcode Alert} in `state`. */
+  /**
+   * A copy as an {@linkcode Alert} in `state`, shared by the history and
+   * every listener (typed read-only; not frozen, which would cost ~25% of a
+   * transition).
+   */
   snapshot(state: AlertState): Readonly<Alert> {
     const rule = this.entry.rule;
-    return Object.freeze({
+    return ({
       key: this.key,
       ruleId: rule.id,
       port: this.port,

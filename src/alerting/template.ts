@@ -65,12 +65,32 @@ export function thresholdText(rule: AlertRule): string {
     : formatValue(rule.threshold);
 }
 
+/** The text of placeholder `name` for an alert, or undefined when unknown. */
+function placeholder(
+  name: string,
+  rule: AlertRule,
+  alert: { port: string | null; value: number },
+): string | undefined {
+  switch (name) {
+    case "port":
+      return alert.port ?? "";
+    case "value":
+      return formatValue(alert.value);
+    case "rule":
+      return rule.id;
+    case "threshold":
+      return thresholdText(rule);
+  }
+  return undefined;
+}
+
 /**
  * `rule.description` with its placeholders filled in: `{{port}}` is the
  * port (empty for an alert without one), `{{value}}` the value
  * ({@linkcode formatValue}), `{{rule}}` the rule id, `{{threshold}}`
- * {@linkcode thresholdText}. Unknown placeholders stay as written (the
- * schema rejects them).
+ * {@linkcode thresholdText}; spaces inside the braces are allowed. Unknown
+ * placeholders stay as written (the schema rejects them). A scan with
+ * `indexOf`, no regular expression and nothing cached per rule.
  *
  * @example
  * ```ts
@@ -83,19 +103,21 @@ export function renderMessage(
   rule: AlertRule,
   alert: { port: string | null; value: number },
 ): string {
-  const description = rule.description;
-  if (!description.includes("{{")) return description;
-  return description.replace(PLACEHOLDER, (whole, name: string) => {
-    switch (name) {
-      case "port":
-        return alert.port ?? "";
-      case "value":
-        return formatValue(alert.value);
-      case "rule":
-        return rule.id;
-      case "threshold":
-        return thresholdText(rule);
-    }
-    return whole;
-  });
+  const text = rule.description;
+  let open = text.indexOf("{{");
+  if (open < 0) return text;
+  let out = "";
+  let from = 0;
+  while (open >= 0) {
+    const close = text.indexOf("}}", open + 2);
+    if (close < 0) break;
+    const start = text.lastIndexOf("{{", close - 1);
+    const value = placeholder(text.slice(start + 2, close).trim(), rule, alert);
+    out += value === undefined
+      ? text.slice(from, close + 2)
+      : text.slice(from, start) + value;
+    from = close + 2;
+    open = text.indexOf("{{", from);
+  }
+  return out + text.slice(from);
 }

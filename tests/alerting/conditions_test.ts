@@ -138,12 +138,12 @@ Deno.test("RateWindow: the window slides past a step (the reference is the newes
   window.add(0, 0);
   window.add(2000, 10);
   window.add(4000, 30);
-  assert.equal(window.expiry(), 12_000);
+  assert.equal(window.expiresAt, 12_000);
   assert.equal(window.rate(11_999), 3, "30 over 10 s");
   assert.equal(window.rate(12_000), 2, "from the step at 2 s: 20 over 10 s");
-  assert.equal(window.expiry(), 14_000);
+  assert.equal(window.expiresAt, 14_000);
   assert.ok(Number.isNaN(window.rate(14_000)), "only the last step is left");
-  assert.equal(window.expiry(), Infinity);
+  assert.equal(window.expiresAt, Infinity);
   window.add(20_000, 20);
   assert.equal(window.rate(20_000), -1, "a fall: 10 less over 10 s");
 });
