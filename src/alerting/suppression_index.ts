@@ -41,11 +41,6 @@ export class SuppressionIndex {
     return this.#nextExpiry;
   }
 
-  /** The rules that have suppressions. */
-  rules(): IterableIterator<string> {
-    return this.#byRule.keys();
-  }
-
   /**
    * Replaces every suppression with `list` (those already expired at `now`
    * are left out); returns the rules whose suppressions were or are set.

@@ -133,3 +133,15 @@ Deno.test("a suppression set before its rule exists applies when the rule fires"
   r.engine.setRules([rule({ id: "later" })]);
   assert.deepEqual(r.take(), ["later: null -> suppressed"]);
 });
+
+Deno.test("a suppressed alert whose rule is removed ends with suppressed -> null", () => {
+  const r = firingPorts(["Ethernet0"]);
+  r.engine.setSuppressions([{ ruleId: "port_down", port: null, until: null }]);
+  r.engine.setRules([]);
+  assert.deepEqual(r.take(), [
+    "port_down|Ethernet0: null -> firing",
+    "port_down|Ethernet0: firing -> suppressed",
+    "port_down|Ethernet0: suppressed -> null",
+  ]);
+  assert.equal(r.transitions.at(-1)!.alert.state, "suppressed");
+});
