@@ -226,6 +226,16 @@ function check(
         problems.push([fieldName(issue.path), issue.message]);
       }
     }
+    // The metric is checked even when other fields fail, so that one run
+    // of --check-config names every problem.
+    const metric = (data as { metric?: unknown } | null)?.metric;
+    if (
+      options.metrics !== undefined && typeof metric === "string" &&
+      !problems.some(([field]) => field === "metric") &&
+      !hasMetric(options.metrics, metric)
+    ) {
+      problems.push(["metric", `unknown metric ${quoteValue(metric)}`]);
+    }
     return problems;
   }
   const rule = result.data;
