@@ -17,6 +17,11 @@ export interface StartDaemonOptions {
   args?: string[];
   /** Extra `deno run` flags, e.g. `--v8-flags=--trace-gc`. */
   denoArgs?: string[];
+  /**
+   * Deno permission flags instead of `--allow-all`, given the daemon's temp
+   * dir (config file, state dir), e.g. from `permissionFlags()`.
+   */
+  permissions?: (dir: string) => string[];
   /** Receives each stdout line (stdout is discarded without it). */
   onStdout?: (line: string) => void;
 }
@@ -81,7 +86,7 @@ export async function startDaemon(
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      "--allow-all",
+      ...(options.permissions?.(dir) ?? ["--allow-all"]),
       ...(options.denoArgs ?? []),
       MAIN,
       "--config",
