@@ -14,8 +14,20 @@ import { LOG_LEVELS, type LogLevel } from "../log/levels.ts";
 export interface Config {
   /** `[log]` */
   log: {
-    /** Least severe level written to stderr. Default `info`. */
+    /**
+     * Least severe level written: error, warn, notice, info or debug.
+     * `--log-level` overrides it, and CONFIG_DB `LOGGER|portsyncd`
+     * `LOGLEVEL` overrides both while it is set. Default `info`.
+     */
     level: LogLevel;
+    /**
+     * Where records go: `stderr` (one line each, no timestamp: journald
+     * adds it) or `syslog` (datagrams to `syslog_socket`, facility daemon,
+     * ident portsyncd). Default `stderr`.
+     */
+    destination: "stderr" | "syslog";
+    /** The syslog socket (an AF_UNIX datagram socket). Default `/dev/log`. */
+    syslog_socket: string;
   };
   /** `[netlink]` */
   netlink: {
@@ -227,6 +239,8 @@ function checkedString(problem: (value: string) => string | null) {
 const configSchema: z.ZodType<Config> = z.strictObject({
   log: z.strictObject({
     level: z.enum(LOG_LEVELS).default("info"),
+    destination: z.enum(["stderr", "syslog"]).default("stderr"),
+    syslog_socket: checkedString(absolutePathProblem).default("/dev/log"),
   }).prefault({}),
   netlink: z.strictObject({
     receive_buffer_bytes: z.number().int().min(4096).max(1 << 30).default(
