@@ -35,6 +35,8 @@ export interface Components {
    * and starts evaluating (file rules included).
    */
   startAlerting(): Promise<void>;
+  /** Alerts firing now, or null while alerting is not running (systemd STATUS). */
+  firingAlerts(): number | null;
   /** Stops the health report, saves the state file, closes the endpoint. */
   close(): Promise<void>;
 }
@@ -127,6 +129,14 @@ export async function startComponents(
         log,
       });
       unobserve = sync.observe(alerting.observer);
+    },
+    firingAlerts() {
+      if (alerting === null) return null;
+      let firing = 0;
+      for (const alert of alerting.engine.active()) {
+        if (alert.state === "firing") firing++;
+      }
+      return firing;
     },
     async close() {
       unobserve();

@@ -34,6 +34,7 @@ import {
 } from "./netns_watch.ts";
 import { installProcessSignals } from "./signals.ts";
 import { StartupAborted, startupStep } from "./startup_step.ts";
+import { startDaemonSystemd, type SystemdService } from "../systemd/service.ts";
 
 /**
  * How long shutdown may take before the daemon gives up flushing; with the
@@ -229,6 +230,7 @@ export async function runDaemon(
   let watch: NetnsWatch | null = null;
   let store: Store | null = null;
   let components: Components | null = null;
+  let systemd: SystemdService | null = null;
   let outcome: "done" | "late" = "done";
   try {
     socket = openLinkSocket(settings);
@@ -252,6 +254,8 @@ export async function runDaemon(
     loop.followStore(store);
     // Warm restart, metrics, health: before start() to see the start-up.
     components = await startComponents(settings, { sync, loop, store, log });
+    // systemd: READY=1 after the first reconcile, STATUS, WATCHDOG, STOPPING.
+    systemd = startDaemonSystemd({ sync, store, components, signal, log });
     const started = await startupStep(
       "port sync start-up: warm-start check (STATE_DB), port configuration (CONFIG_DB), publish (APPL_DB)",
       sync.start(),
@@ -270,6 +274,7 @@ export async function runDaemon(
     );
     components.health.start();
     options.onReady?.(sync);
+    systemd.ready();
     outcome = await Promise.race([
       loop.run(signal).then(() => "done" as const),
       deadline.late,
@@ -293,6 +298,7 @@ export async function runDaemon(
     deadline.cancel();
     // Last: the next instance may start only once this one stopped writing.
     lock?.release();
+    systemd?.close();
   }
   if (outcome === "late") {
     log.error("shutdown deadline passed with store writes still pending");

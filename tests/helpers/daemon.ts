@@ -24,6 +24,8 @@ export interface StartDaemonOptions {
   permissions?: (dir: string) => string[];
   /** Receives each stdout line (stdout is discarded without it). */
   onStdout?: (line: string) => void;
+  /** Extra environment variables, e.g. `NOTIFY_SOCKET`, `WATCHDOG_USEC`. */
+  env?: Record<string, string>;
 }
 
 /** A running daemon. */
@@ -98,7 +100,7 @@ export async function startDaemon(
     stdin: "null",
     stdout: options.onStdout === undefined ? "null" : "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...options.env },
   }).spawn();
   const lines: string[] = [];
   const readers = new Set<() => void>();
