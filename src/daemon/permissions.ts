@@ -9,12 +9,15 @@
  *   Unscoped: Deno resolves a scoped `--allow-ffi=libc.so.6` against the
  *   working directory, so the by-name dlopen fails; and FFI code can reach
  *   anything anyway, which is why the hardening is in the unit file too.
- * - `--allow-read`/`--allow-write`: the config file and database_config.json
- *   (`/etc/sonic`, `/var/run/redis/sonic-db`), Redis's unix socket (a unix
+ * - `--allow-read`/`--allow-write`: the config file (`/etc/sonic`, read
+ *   only) and database_config.json (`/var/run/redis/sonic-db`), Redis's
+ *   unix socket (a unix
  *   socket connect needs read and write on its path), the lock dir
  *   (`/run/portsyncd`), the warm-restart state dir
  *   (`/var/lib/sonic/portsyncd`) and the namespaces (`/run/netns`, read
- *   only, watched for deletion). `/var/run` is a symlink to `/run` on
+ *   only, watched for deletion) and `/tmp` (read only: `--check-config` of a
+ *   candidate file before it replaces the live one; under the unit's
+ *   `PrivateTmp=yes` the daemon's /tmp is empty). `/var/run` is a symlink to `/run` on
  *   Debian, and Deno checks the path as written, so both spellings are
  *   listed. Paths that come from a non-default config are added with
  *   `readWrite`.
@@ -29,7 +32,6 @@
 
 /** Directories of a SONiC switch that portsyncd reads and writes. */
 export const SONIC_READ_WRITE_PATHS: readonly string[] = [
-  "/etc/sonic",
   "/run/redis",
   "/var/run/redis",
   "/run/portsyncd",
@@ -39,8 +41,10 @@ export const SONIC_READ_WRITE_PATHS: readonly string[] = [
 
 /** Directories of a SONiC switch that portsyncd only reads. */
 export const SONIC_READ_PATHS: readonly string[] = [
+  "/etc/sonic",
   "/run/netns",
   "/var/run/netns",
+  "/tmp",
 ];
 
 /** Environment variables portsyncd (or a library it uses) reads. */
