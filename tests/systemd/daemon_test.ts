@@ -152,3 +152,65 @@ rigTest(
     });
   },
 );
+
+rigTest(
+  "systemd: an abstract NOTIFY_SOCKET gets READY and STOPPING; WATCHDOG_PID of another process turns the heartbeat off",
+  async (rig) => {
+    await withListener("abstract", async (listener) => {
+      const daemon = await startOnRig(rig, {
+        NOTIFY_SOCKET: listener.name,
+        WATCHDOG_USEC: String(WATCHDOG_USEC),
+        WATCHDOG_PID: "1",
+      });
+      const ready = await listener.waitFor(
+        /^READY=1\nSTATUS=ports \d+\/\d+ up/,
+      );
+      // Long enough for many heartbeats: a STATUS change (checked each 1 s).
+      const from = listener.messages.length;
+      await rig.ns.ip("link", "set", "Ethernet0", "up");
+      await rig.ns.ip("link", "set", "Ethernet4", "up");
+      await waitFor(
+        "STATUS with two more ports up",
+        () =>
+          listener.messages.slice(from).find((m) =>
+            m.text.startsWith("STATUS=") &&
+            portsUp(m.text) === portsUp(ready.text) + 2
+          ),
+      );
+      const { code } = await daemon.stop("SIGTERM");
+      assert.equal(code, 0);
+      await listener.waitFor(/^STOPPING=1/);
+      assert.deepEqual(watchdogs(listener), []);
+    });
+  },
+);
+
+rigTest(
+  "systemd: a second SIGTERM while shutdown waits on a hung Redis exits at once",
+  async (rig) => {
+    await withListener("path", async (listener) => {
+      const daemon = await startOnRig(rig, { NOTIFY_SOCKET: listener.name });
+      await listener.waitFor(/^READY=1\n/);
+      // A hung Redis: the link change's commands stay unanswered, so the
+      // shutdown would wait for its deadline.
+      rig.server.pause();
+      try {
+        await rig.ns.ip("link", "set", "Ethernet0", "up");
+        await rig.ns.ip("link", "set", "Ethernet4", "up");
+        Deno.kill(daemon.pid, "SIGTERM");
+        await listener.waitFor(/^STOPPING=1/);
+        const { code } = await daemon.stop("SIGTERM");
+        const line = await daemon.waitForLog(/SIGTERM again: exiting at once/);
+        const pending = Number(/pending_writes=(\d+)/.exec(line)?.[1]);
+        assert.ok(pending > 0, line);
+        assert.equal(code, 1);
+        assert.ok(
+          !daemon.lines.some((l) => /shutdown deadline passed/.test(l)),
+          "waited for the shutdown deadline",
+        );
+      } finally {
+        rig.server.resume();
+      }
+    });
+  },
+);
