@@ -31,7 +31,7 @@ export const STATUS_REPEAT_MS = 5000;
 /** What the service watches. */
 export interface SystemdTargets {
   /** The engine (its first `reconciled` report gates READY). */
-  sync: PortSync;
+  sync: Pick<PortSync, "observe">;
   /** The daemon's stop signal; its abort is the start of shutdown. */
   signal: AbortSignal;
   /** The facts for the STATUS line, read when a line is due. */
