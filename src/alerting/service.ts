@@ -73,6 +73,8 @@ export interface Alerting {
   readonly engine: AlertEngine;
   /** The engine observer to register with `PortSync.observe`. */
   readonly observer: SyncObserver;
+  /** Replaces the config file's rules (SIGHUP reload); CONFIG_DB's still win. */
+  setFileRules(rules: AlertRule[]): void;
   /** Stops timers, following and sending (alerts in APPL_DB stay). */
   close(): Promise<void>;
 }
@@ -153,6 +155,10 @@ export async function startAlerting(
         follower?.refresh();
       },
     },
+    setFileRules(next) {
+      rules.setFile(next);
+      timer.arm();
+    },
     async close() {
       timer.stop();
       await follower?.close();
@@ -165,7 +171,9 @@ export async function startAlerting(
 /** Keeps the engine's rules: the file's, overridden by CONFIG_DB's with the same id. */
 class LiveRules {
   readonly #engine: AlertEngine;
-  readonly #file: AlertRule[];
+  #file: AlertRule[];
+  /** CONFIG_DB's tables as last read (for {@linkcode setFile}). */
+  #last: TableContents = new Map();
   readonly #log: Logger;
   readonly #metrics: { has(metric: string): boolean };
   /** The last problem logged per CONFIG_DB entry (logged once until it changes). */
@@ -185,7 +193,14 @@ class LiveRules {
     this.#metrics = options.metrics;
   }
 
+  /** Replaces the file's rules and re-applies CONFIG_DB's last contents. */
+  setFile(rules: AlertRule[]): void {
+    this.#file = rules;
+    this.update(this.#last);
+  }
+
   update(contents: TableContents): void {
+    this.#last = contents;
     const live = new Map<string, AlertRule>();
     const seen = new Set<string>();
     for (const [id, fields] of contents.get(RULE_TABLE) ?? []) {

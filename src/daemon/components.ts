@@ -8,6 +8,7 @@
 
 import type { Settings } from "../config/settings.ts";
 import { type Alerting, startAlerting } from "../alerting/service.ts";
+import type { AlertRule } from "../alerting/types.ts";
 import { HealthMonitor } from "../health/monitor.ts";
 import type { Logger } from "../log/mod.ts";
 import {
@@ -35,6 +36,8 @@ export interface Components {
    * and starts evaluating (file rules included).
    */
   startAlerting(): Promise<void>;
+  /** Replaces the config file's alert rules (SIGHUP reload). */
+  setFileRules(rules: AlertRule[]): void;
   /** Alerts firing now, or null while alerting is not running (systemd STATUS). */
   firingAlerts(): number | null;
   /** Stops the health report, saves the state file, closes the endpoint. */
@@ -112,6 +115,7 @@ export async function startComponents(
     log,
   });
   let alerting: Alerting | null = null;
+  let fileRules = settings.alertRules;
   let unobserve = () => {};
   return {
     warmRestart,
@@ -120,7 +124,7 @@ export async function startComponents(
     async startAlerting() {
       alerting = await startAlerting({
         config: config.alerting,
-        fileRules: settings.alertRules,
+        fileRules,
         registry: metrics.registry,
         store,
         configDb: store.kind === "redis"
@@ -137,6 +141,10 @@ export async function startComponents(
         if (alert.state === "firing") firing++;
       }
       return firing;
+    },
+    setFileRules(rules) {
+      fileRules = rules;
+      alerting?.setFileRules(rules);
     },
     async close() {
       unobserve();
