@@ -63,6 +63,7 @@ async function run(cli: CliOptions, signals: ProcessSignals): Promise<number> {
     store: cli.store,
     log,
     signal: signals.signal,
+    reload: { source: cli, signals },
   });
 }
 

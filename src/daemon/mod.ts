@@ -34,6 +34,13 @@ import {
 } from "./netns_watch.ts";
 import { installProcessSignals } from "./signals.ts";
 import { StartupAborted, startupStep } from "./startup_step.ts";
+import type { SettingsSource } from "../config/settings.ts";
+import type { ControlledLogger } from "../log/mod.ts";
+import { openLogOutput } from "../log/syslog.ts";
+import type { ConfigFollower } from "../alerting/config_follower.ts";
+import { followLogLevel, LogLevelControl } from "./log_level.ts";
+import { createReloader } from "./reload.ts";
+import type { ProcessSignals } from "./signals.ts";
 import { startDaemonSystemd, type SystemdService } from "../systemd/service.ts";
 
 /**
@@ -49,8 +56,13 @@ export interface DaemonOptions {
    * the daemon does not close a store it did not open).
    */
   store: "redis" | "memory" | Store;
-  /** Logger. */
-  log: Logger;
+  /** Logger (its level follows CONFIG_DB `LOGGER|portsyncd` and reloads). */
+  log: ControlledLogger;
+  /** SIGHUP reloads the settings from `source` (none without it). */
+  reload?: {
+    source: SettingsSource;
+    signals: Pick<ProcessSignals, "setReload">;
+  };
   /**
    * Stops the daemon (default: the process's SIGTERM / SIGINT, from
    * `installProcessSignals`).
@@ -232,6 +244,12 @@ export async function runDaemon(
   let components: Components | null = null;
   let systemd: SystemdService | null = null;
   let outcome: "done" | "late" = "done";
+  // Log level and destination (reload, CONFIG_DB LOGGER|portsyncd).
+  let logLevelFollower: ConfigFollower | null = null;
+  const levels = new LogLevelControl(log, config.log.level);
+  if (config.log.destination === "syslog") {
+    log.setOutput(openLogOutput(config.log));
+  }
   try {
     socket = openLinkSocket(settings);
     lock = takeLock(settings, socket);
@@ -254,6 +272,12 @@ export async function runDaemon(
     loop.followStore(store);
     // Warm restart, metrics, health: before start() to see the start-up.
     components = await startComponents(settings, { sync, loop, store, log });
+    options.reload?.signals.setReload(createReloader(settings, {
+      source: options.reload.source,
+      log,
+      levels,
+      setFileRules: (rules) => components?.setFileRules(rules),
+    }));
     // systemd: READY=1 after the first reconcile, STATUS, WATCHDOG, STOPPING.
     systemd = startDaemonSystemd({ sync, store, components, signal, log });
     const started = await startupStep(
@@ -273,6 +297,18 @@ export async function runDaemon(
       { signal, log, detail: () => unanswered(store) },
     );
     components.health.start();
+    const configDb = settings.dbConfig.databases.get("CONFIG_DB");
+    if (store.kind === "redis" && configDb !== undefined) {
+      logLevelFollower = await startupStep(
+        "log level (CONFIG_DB LOGGER|portsyncd)",
+        followLogLevel(levels, {
+          config: store.db("CONFIG_DB"),
+          info: configDb,
+          log,
+        }),
+        { signal, log },
+      );
+    }
     options.onReady?.(sync);
     systemd.ready();
     outcome = await Promise.race([
@@ -284,6 +320,8 @@ export async function runDaemon(
     if (!(error instanceof StartupAborted)) throw error;
     log.info(`start-up abandoned while ${error.step}`);
   } finally {
+    options.reload?.signals.setReload(null);
+    await logLevelFollower?.close();
     await components?.close();
     watch?.stop();
     socket?.close();

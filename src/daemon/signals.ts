@@ -3,7 +3,9 @@
  * (for the daemon and `--monitor` alike) before anything waits:
  *
  * - SIGTERM, SIGINT: abort {@linkcode ProcessSignals.signal} (clean stop).
- * - SIGHUP: logged and survived (reload is not implemented yet).
+ * - SIGHUP: runs the reload the daemon registered with `setReload` (the
+ *   config file re-read and applied); before that, and in `--monitor`,
+ *   logged and survived.
  * - SIGUSR2, SIGQUIT: logged and ignored.
  * - SIGUSR1: discarded by the kernel (`SIG_IGN`). Deno (2.9.2 and later)
  *   starts the V8 inspector on 127.0.0.1:9229 when a process gets SIGUSR1,
@@ -25,10 +27,13 @@ export const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGTERM", "SIGINT"];
 
 /** Signals that are logged and otherwise ignored, with their log line. */
 export const LOGGED_SIGNALS: Readonly<Record<string, string>> = {
-  SIGHUP: "SIGHUP: reload is not implemented yet; ignored",
   SIGUSR2: "SIGUSR2: ignored",
   SIGQUIT: "SIGQUIT: ignored",
 };
+
+/** SIGHUP's line while no reload is registered. */
+export const HANGUP_IGNORED =
+  "SIGHUP: nothing to reload (no running daemon); ignored";
 
 /** Where signal notes go: the daemon's logger once it exists. */
 export type SignalLog = Pick<Logger, "info" | "warn">;
@@ -44,6 +49,8 @@ export interface ProcessSignals {
   readonly ignoring: boolean;
   /** Sends later notes to `log` (the configured logger). */
   setLog(log: SignalLog): void;
+  /** What SIGHUP runs (null: logged and ignored). */
+  setReload(reload: (() => Promise<void>) | null): void;
 }
 
 const encoder = new TextEncoder();
@@ -99,6 +106,14 @@ export function installProcessSignals(): ProcessSignals {
       controller.abort(name);
     });
   }
+  let reload: (() => Promise<void>) | null = null;
+  Deno.addSignalListener("SIGHUP", () => {
+    if (reload === null) return log.warn(HANGUP_IGNORED);
+    log.info("SIGHUP: reloading the configuration");
+    reload().catch((error) =>
+      log.warn(`SIGHUP: reload failed: ${(error as Error)?.message ?? error}`)
+    );
+  });
   for (const [name, line] of Object.entries(LOGGED_SIGNALS)) {
     Deno.addSignalListener(name as Deno.Signal, () => log.warn(line));
   }
@@ -109,6 +124,9 @@ export function installProcessSignals(): ProcessSignals {
     ignoring,
     setLog(next: SignalLog): void {
       log = next;
+    },
+    setReload(next): void {
+      reload = next;
     },
   };
   return installed;

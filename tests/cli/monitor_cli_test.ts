@@ -71,7 +71,7 @@ Deno.test({
         assert.equal(status.code, 0, JSON.stringify(lines));
         assert.equal(
           stderr,
-          "WARN SIGHUP: reload is not implemented yet; ignored\n",
+          "WARN SIGHUP: nothing to reload (no running daemon); ignored\n",
         );
         const ethernet0 = lines.find((line) => line.name === "Ethernet0")!;
         assert.deepEqual(Object.keys(ethernet0), MONITOR_FIELDS);

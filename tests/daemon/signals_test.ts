@@ -16,7 +16,8 @@ const SIGPIPE = 13;
 const SIGNALS: [Deno.Signal, RegExp | null][] = [
   ["SIGUSR1", null],
   ["SIGUSR2", /^WARN SIGUSR2: ignored$/],
-  ["SIGHUP", /^WARN SIGHUP: reload is not implemented yet; ignored$/],
+  // An unchanged file reloads with nothing changed.
+  ["SIGHUP", /^NOTICE configuration reloaded from \S+ changed=nothing$/],
   ["SIGQUIT", /^WARN SIGQUIT: ignored$/],
   ["SIGPIPE", null],
   // Again, now that the inspector trigger has certainly been armed.
