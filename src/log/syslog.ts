@@ -81,6 +81,26 @@ export function formatSyslog(
   }`;
 }
 
+/**
+ * The socket file's information; null when Deno may not read its path
+ * (the daemon's narrow permissions): sending needs no read permission, and
+ * a missing socket then shows at the first send.
+ */
+function statSocket(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) return null;
+    throw new SyslogUnavailable(
+      `syslog socket ${path}: ${
+        error instanceof Deno.errors.NotFound
+          ? "does not exist"
+          : (error as Error).message
+      }`,
+    );
+  }
+}
+
 /** Options of {@linkcode openSyslog}. */
 export interface SyslogOptions {
   /** Program name in each record. Default `portsyncd`. */
@@ -105,22 +125,9 @@ export function openSyslog(
   const ident = options.ident ?? "portsyncd";
   const fallback = options.fallback ?? STDERR_OUTPUT;
   const address = sockaddrUnix(path);
-  if (!path.startsWith("@")) {
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.statSync(path);
-    } catch (error) {
-      throw new SyslogUnavailable(
-        `syslog socket ${path}: ${
-          error instanceof Deno.errors.NotFound
-            ? "does not exist"
-            : (error as Error).message
-        }`,
-      );
-    }
-    if (!info.isSocket) {
-      throw new SyslogUnavailable(`syslog socket ${path}: not a socket`);
-    }
+  const info = path.startsWith("@") ? null : statSocket(path);
+  if (info !== null && !info.isSocket) {
+    throw new SyslogUnavailable(`syslog socket ${path}: not a socket`);
   }
   let fd: number;
   try {

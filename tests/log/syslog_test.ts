@@ -73,3 +73,21 @@ Deno.test("syslog: when the socket goes away, records go to the fallback output"
     await receiver.close();
   }
 });
+
+Deno.test({
+  name:
+    "syslog: without read permission on its path (the narrow set) it opens, and a missing socket shows at the first send",
+  permissions: { ffi: true, read: false },
+  fn() {
+    const fallback: string[] = [];
+    const output = openSyslog("/nonexistent-portsyncd/log", {
+      fallback: { write: (level, text) => fallback.push(`${level} ${text}`) },
+    });
+    try {
+      output.write("warn", "w");
+      assert.deepEqual(fallback, ["warn w"]);
+    } finally {
+      output.close?.();
+    }
+  },
+});
