@@ -84,6 +84,7 @@ export async function followConfigTables(
   options: FollowOptions,
 ): Promise<ConfigFollower> {
   const { config, info, tables, log } = options;
+  const tableList = tables.join(", ");
   let closed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let reading: Promise<void> | null = null;
@@ -93,7 +94,7 @@ export async function followConfigTables(
     try {
       options.onChange(await readTables(config, tables));
     } catch (error) {
-      log.warn("cannot read CONFIG_DB alert tables; keeping the last", {
+      log.warn(`cannot read CONFIG_DB ${tableList}; keeping the last`, {
         error: error instanceof Error ? error.message : String(error),
       });
     }
@@ -145,14 +146,14 @@ export async function followConfigTables(
       }
     } else {
       log.warn(
-        "CONFIG_DB keyspace notifications are off (notify-keyspace-events); alert rule changes are read periodically",
+        `CONFIG_DB keyspace notifications are off (notify-keyspace-events); ${tableList} changes are read periodically`,
         { every_ms: options.pollMs ?? 10_000 },
       );
       poll = setInterval(refresh, options.pollMs ?? 10_000);
     }
   } catch (error) {
     log.warn(
-      "cannot follow CONFIG_DB alert tables live; reading periodically",
+      `cannot follow CONFIG_DB ${tableList} live; reading periodically`,
       {
         error: error instanceof Error ? error.message : String(error),
       },
