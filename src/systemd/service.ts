@@ -153,6 +153,7 @@ export function startSystemd(
     every(watchdogMs, () => notifier?.send("WATCHDOG=1"));
   }
 
+  let arming: ReturnType<typeof setTimeout> | undefined;
   const onStop = (): void => {
     unobserve();
     stopTimers();
@@ -161,8 +162,13 @@ export function startSystemd(
     // arms the second-signal exit; an in-process caller's abort does not.
     const reason = signal.reason;
     if (reason !== "SIGTERM" && reason !== "SIGINT") return;
+    // The first signal is still being dispatched to its listeners (a
+    // listener added now would see it too): only a later one counts.
+    let armed = false;
+    arming = setTimeout(() => armed = true, 0);
     for (const name of ["SIGTERM", "SIGINT"] as const) {
       const handler = () => {
+        if (!armed) return;
         const pending = targets.pendingWrites();
         log.warn(`${name} again: exiting at once`, { pending_writes: pending });
         Deno.exit(pending > 0 ? 1 : 0);
@@ -183,6 +189,7 @@ export function startSystemd(
       signal.removeEventListener("abort", onStop);
       unobserve();
       stopTimers();
+      clearTimeout(arming);
       for (const [name, handler] of signalHandlers) {
         Deno.removeSignalListener(name, handler);
       }
