@@ -35,6 +35,7 @@ const encoder = new TextEncoder();
 
 /** Raised when the syslog socket cannot be used; the message is one line. */
 export class SyslogUnavailable extends Error {
+  /** The error's name. */
   override name = "SyslogUnavailable";
 }
 

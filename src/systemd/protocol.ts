@@ -15,6 +15,7 @@ const SUN_PATH_BYTES = SOCKADDR_UN_BYTES - 2;
 
 /** A `$NOTIFY_SOCKET` that cannot be used, with the reason. */
 export class NotifySocketError extends Error {
+  /** The error's name. */
   override name = "NotifySocketError";
 }
 
