@@ -89,8 +89,8 @@ function ffiGranted(): boolean {
  * import { installProcessSignals } from "./signals.ts";
  * import { runDaemon } from "./mod.ts";
  * import type { Settings } from "../config/settings.ts";
- * import type { Logger } from "../log/mod.ts";
- * declare const settings: Settings, log: Logger;
+ * import type { ControlledLogger } from "../log/mod.ts";
+ * declare const settings: Settings, log: ControlledLogger;
  * const signals = installProcessSignals();
  * await runDaemon(settings, { store: "redis", log, signal: signals.signal });
  * ```
