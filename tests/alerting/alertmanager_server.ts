@@ -6,7 +6,7 @@
  * @module
  */
 
-import { waitFor } from "../helpers/daemon.ts";
+import { startReadyServer } from "../helpers/ready_server.ts";
 import { freePort } from "../metrics/free_port.ts";
 
 /** The Debian package's binary. */
@@ -67,37 +67,18 @@ const CONFIG = [
 export async function startAlertmanager(
   options: { port?: number } = {},
 ): Promise<AlertmanagerServer> {
-  const dir = await Deno.makeTempDir({ prefix: "portsyncd-alertmanager-" });
-  await Deno.writeTextFile(`${dir}/alertmanager.yml`, CONFIG);
   const port = options.port ?? freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = new Deno.Command(ALERTMANAGER_BIN, {
-    args: [
+  const server = await startReadyServer({
+    bin: ALERTMANAGER_BIN,
+    name: "alertmanager",
+    config: { file: "alertmanager.yml", text: CONFIG },
+    port,
+    args: (dir) => [
       `--config.file=${dir}/alertmanager.yml`,
       `--storage.path=${dir}/data`,
       `--web.listen-address=127.0.0.1:${port}`,
       "--cluster.listen-address=",
     ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const log: string[] = [];
-  const pump = (async () => {
-    let rest = "";
-    for await (
-      const chunk of child.stderr.pipeThrough(new TextDecoderStream())
-    ) {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop()!;
-      log.push(...parts);
-    }
-  })();
-  let exited = false;
-  const status = child.status.then(async (result) => {
-    exited = true;
-    await pump;
-    return result;
   });
 
   async function alerts(
@@ -107,7 +88,7 @@ export async function startAlertmanager(
     for (const [name, value] of Object.entries(labels)) {
       query.append("filter", `${name}=${JSON.stringify(value)}`);
     }
-    const response = await fetch(`${url}/api/v2/alerts?${query}`);
+    const response = await fetch(`${server.url}/api/v2/alerts?${query}`);
     if (!response.ok) {
       throw new Error(
         `alertmanager GET alerts: HTTP ${response.status} ${await response
@@ -117,30 +98,5 @@ export async function startAlertmanager(
     return await response.json() as GettableAlert[];
   }
 
-  async function stop(): Promise<void> {
-    if (!exited) child.kill("SIGTERM");
-    const timer = setTimeout(() => {
-      if (!exited) child.kill("SIGKILL");
-    }, 5_000);
-    await status;
-    clearTimeout(timer);
-    await Deno.remove(dir, { recursive: true });
-  }
-
-  try {
-    await waitFor("alertmanager to be ready", async () => {
-      if (exited) throw new Error(`alertmanager exited:\n${log.join("\n")}`);
-      try {
-        const response = await fetch(`${url}/-/ready`);
-        await response.body?.cancel();
-        return response.ok;
-      } catch {
-        return false;
-      }
-    }, { timeoutMs: 30_000 });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url, log, alerts, stop };
+  return { ...server, alerts };
 }

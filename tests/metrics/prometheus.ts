@@ -5,7 +5,7 @@
  * @module
  */
 
-import { waitFor } from "../helpers/daemon.ts";
+import { startReadyServer } from "../helpers/ready_server.ts";
 import { freePort } from "./free_port.ts";
 
 /** The Debian package's binary. */
@@ -39,53 +39,34 @@ export function prometheusAvailable(): boolean {
 export async function startPrometheus(
   target: string,
 ): Promise<PrometheusServer> {
-  const dir = await Deno.makeTempDir({ prefix: "portsyncd-prometheus-" });
-  await Deno.writeTextFile(
-    `${dir}/prometheus.yml`,
-    [
-      "global:",
-      "  scrape_interval: 1s",
-      "  scrape_timeout: 1s",
-      "scrape_configs:",
-      "  - job_name: portsyncd",
-      "    static_configs:",
-      `      - targets: ["${target}"]`,
-      "",
-    ].join("\n"),
-  );
   const port = freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = new Deno.Command(PROMETHEUS_BIN, {
-    args: [
+  const server = await startReadyServer({
+    bin: PROMETHEUS_BIN,
+    name: "prometheus",
+    config: {
+      file: "prometheus.yml",
+      text: [
+        "global:",
+        "  scrape_interval: 1s",
+        "  scrape_timeout: 1s",
+        "scrape_configs:",
+        "  - job_name: portsyncd",
+        "    static_configs:",
+        `      - targets: ["${target}"]`,
+        "",
+      ].join("\n"),
+    },
+    port,
+    args: (dir) => [
       `--config.file=${dir}/prometheus.yml`,
       `--storage.tsdb.path=${dir}/data`,
       `--web.listen-address=127.0.0.1:${port}`,
     ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const log: string[] = [];
-  const pump = (async () => {
-    let rest = "";
-    for await (
-      const chunk of child.stderr.pipeThrough(new TextDecoderStream())
-    ) {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop()!;
-      log.push(...parts);
-    }
-  })();
-  let exited = false;
-  const status = child.status.then(async (result) => {
-    exited = true;
-    await pump;
-    return result;
   });
 
   async function query(text: string): Promise<number | null> {
     const response = await fetch(
-      `${url}/api/v1/query?query=${encodeURIComponent(text)}`,
+      `${server.url}/api/v1/query?query=${encodeURIComponent(text)}`,
     );
     const body = await response.json();
     if (body.status !== "success") {
@@ -95,30 +76,5 @@ export async function startPrometheus(
     return first === undefined ? null : Number(first.value[1]);
   }
 
-  async function stop(): Promise<void> {
-    if (!exited) child.kill("SIGTERM");
-    const timer = setTimeout(() => {
-      if (!exited) child.kill("SIGKILL");
-    }, 5_000);
-    await status;
-    clearTimeout(timer);
-    await Deno.remove(dir, { recursive: true });
-  }
-
-  try {
-    await waitFor("prometheus to answer", async () => {
-      if (exited) throw new Error(`prometheus exited:\n${log.join("\n")}`);
-      try {
-        const response = await fetch(`${url}/-/ready`);
-        await response.body?.cancel();
-        return response.ok;
-      } catch {
-        return false;
-      }
-    }, { timeoutMs: 30_000 });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url, log, query, stop };
+  return { ...server, query };
 }
