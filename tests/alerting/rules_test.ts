@@ -21,6 +21,7 @@ import {
   RuleError,
 } from "../../src/alerting/rules.ts";
 import type { AlertRule } from "../../src/alerting/types.ts";
+import { rule } from "./engine_rig.ts";
 
 const METRICS = ["ports_oper_down", "port_oper_up", "events_total"];
 
@@ -36,21 +37,11 @@ function problems(fn: () => unknown): string[] {
   assert.fail("no RuleError");
 }
 
-const ANY_PORT_DOWN: AlertRule = {
+const ANY_PORT_DOWN: AlertRule = rule({
   id: "any_port_down",
   metric: "ports_oper_down",
-  condition: "above",
-  threshold: 0,
-  epsilon: 0,
-  min: 0,
-  max: 0,
-  windowMs: 60_000,
-  forMs: 0,
-  keepFiringForMs: 0,
-  severity: "warning",
-  enabled: true,
   description: "Port {{port}} is down",
-};
+});
 
 Deno.test("the issue's TOML example parses to the rule, with every field", () => {
   const toml = parse(`
