@@ -6,6 +6,7 @@
  */
 
 import { checkResult as check, libc } from "./libc.ts";
+import { AF_UNIX } from "./constants.ts";
 
 /** Arguments of {@linkcode socket}. */
 export interface SocketOptions {
@@ -257,4 +258,29 @@ export function recvfrom(
       address ? new Uint8Array(length.buffer) : null,
     ),
   );
+}
+
+/** Bytes of `sun_path` in `struct sockaddr_un` (a path needs its NUL in them). */
+export const SUN_PATH_BYTES = 108;
+
+/**
+ * The `struct sockaddr_un` for a filesystem path, or for an abstract name
+ * written `@name` (sent with a leading NUL, the `@` dropped); exactly as long
+ * as the address. Null when the name does not fit in `sun_path`.
+ *
+ * @example
+ * ```ts
+ * import { sockaddrUn } from "./socket.ts";
+ * sockaddrUn("/dev/log")?.byteLength; // 2 + 8 + 1
+ * ```
+ */
+export function sockaddrUn(path: string): Uint8Array<ArrayBuffer> | null {
+  const abstract = path.startsWith("@");
+  const name = new TextEncoder().encode(abstract ? path.slice(1) : path);
+  if (name.byteLength + 1 > SUN_PATH_BYTES) return null;
+  // A path ends with a NUL; an abstract name starts with one instead.
+  const address = new Uint8Array(2 + name.byteLength + 1);
+  new DataView(address.buffer).setUint16(0, AF_UNIX, true);
+  address.set(name, abstract ? 3 : 2);
+  return address;
 }

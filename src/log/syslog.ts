@@ -14,7 +14,9 @@ import {
   sendto,
   SOCK_CLOEXEC,
   SOCK_DGRAM,
+  sockaddrUn,
   socket,
+  SUN_PATH_BYTES,
   SyscallError,
 } from "../../ffi/mod.ts";
 import { type LogLevel, syslogPriority } from "./levels.ts";
@@ -27,9 +29,6 @@ import {
 
 /** The default syslog socket. */
 export const DEV_LOG = "/dev/log";
-
-/** `sun_path`'s size in `struct sockaddr_un` (with its NUL). */
-const SUN_PATH_MAX = 108;
 
 const encoder = new TextEncoder();
 
@@ -50,17 +49,12 @@ export class SyslogUnavailable extends Error {
  * ```
  */
 export function sockaddrUnix(path: string): Uint8Array<ArrayBuffer> {
-  const abstract = path.startsWith("@");
-  const name = encoder.encode(abstract ? path.slice(1) : path);
-  if (name.byteLength + 1 > SUN_PATH_MAX) {
+  const address = sockaddrUn(path);
+  if (address === null) {
     throw new SyslogUnavailable(
-      `syslog socket path ${path} is longer than ${SUN_PATH_MAX - 1} bytes`,
+      `syslog socket path ${path} is longer than ${SUN_PATH_BYTES - 1} bytes`,
     );
   }
-  // A path ends with a NUL; an abstract name starts with one instead.
-  const address = new Uint8Array(2 + name.byteLength + 1);
-  new DataView(address.buffer).setUint16(0, AF_UNIX, true);
-  address.set(name, abstract ? 3 : 2);
   return address;
 }
 

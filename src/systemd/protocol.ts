@@ -6,12 +6,7 @@
  * @module
  */
 
-import { AF_UNIX } from "../../ffi/constants.ts";
-
-/** `sizeof(struct sockaddr_un)`: 2 bytes of family, 108 of path. */
-export const SOCKADDR_UN_BYTES = 110;
-/** Room for the path in `sun_path` (a filesystem path also needs its NUL). */
-const SUN_PATH_BYTES = SOCKADDR_UN_BYTES - 2;
+import { sockaddrUn } from "../../ffi/socket.ts";
 
 /** A `$NOTIFY_SOCKET` that cannot be used, with the reason. */
 export class NotifySocketError extends Error {
@@ -38,19 +33,15 @@ export function notifyAddress(value: string): Uint8Array<ArrayBuffer> {
       `NOTIFY_SOCKET=${value}: neither an absolute path nor an @abstract name`,
     );
   }
-  const name = new TextEncoder().encode(abstract ? value.slice(1) : value);
-  // A path is NUL-terminated; an abstract name has its NUL in front.
-  const length = 2 + 1 + name.byteLength;
-  if (length - 2 > SUN_PATH_BYTES || name.byteLength === 0) {
+  const empty = value === "@";
+  const address = empty ? null : sockaddrUn(value);
+  if (address === null) {
     throw new NotifySocketError(
       `NOTIFY_SOCKET=${value}: ${
-        name.byteLength === 0 ? "empty name" : "longer than sun_path (108)"
+        empty ? "empty name" : "longer than sun_path (108)"
       }`,
     );
   }
-  const address = new Uint8Array(length);
-  new DataView(address.buffer).setUint16(0, AF_UNIX, true);
-  address.set(name, abstract ? 3 : 2);
   return address;
 }
 
