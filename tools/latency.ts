@@ -4,9 +4,10 @@
  *
  * It starts a throw-away redis-server and namespace (veth Ethernet0 /
  * Ethernet4), runs the daemon as a child process, and then, `--changes`
- * times, changes Ethernet0's MTU, one change at a time (each waits for its
- * write), so this is the unloaded per-event latency (see
- * `latency_probe.ts`). It also prints the daemon's VmRSS at the end.
+ * times, changes Ethernet0's MTU with a netlink request, one change at a
+ * time (each waits for its write), so this is the unloaded per-event
+ * latency (see `latency_probe.ts`; `deno task load` measures it under
+ * storms too). It also prints the daemon's VmRSS at the end.
  *
  * ```sh
  * deno run -A tools/latency.ts --changes 500
@@ -19,7 +20,7 @@ import { startRedis } from "../tests/helpers/redis_server.ts";
 import { startDaemon, waitFor } from "../tests/helpers/daemon.ts";
 import { TestConsumer } from "../tests/helpers/consumer.ts";
 import { RedisStore } from "../src/store/redis_store.ts";
-import { LatencyProbe, rssMiB } from "./latency_probe.ts";
+import { figures, LatencyProbe, rssMiB } from "./latency_probe.ts";
 
 function argument(name: string, fallback: number): number {
   const index = Deno.args.indexOf(`--${name}`);
@@ -55,10 +56,13 @@ try {
     socketPath: server.socketPath,
     port: "Ethernet0",
   });
-  const figures = await probe.measure(changes);
+  const samples = await probe.sample({ count: changes });
+  const kernel = figures(samples.kernel);
+  const request = figures(samples.request);
   console.log(
-    `changes=${figures.samples} p50=${figures.p50_us} µs p95=${figures.p95_us} µs ` +
-      `p99=${figures.p99_us} µs max=${figures.max_us} µs ` +
+    `changes=${kernel.samples} p50=${kernel.p50_us} µs p95=${kernel.p95_us} µs ` +
+      `p99=${kernel.p99_us} µs max=${kernel.max_us} µs ` +
+      `(from the request: p50=${request.p50_us} p99=${request.p99_us} µs) ` +
       `daemon_rss=${await rssMiB(daemon.pid)} MiB`,
   );
 } finally {

@@ -1,15 +1,25 @@
 /**
- * Measures portsyncd's end-to-end latency for one change at a time: the
- * kernel's RTM_NEWLINK (seen on a link socket of our own in the daemon's
- * namespace, which gets the same multicast at the same moment) to STATE_DB's
- * keyspace notification for the port. Used by `tools/latency.ts` and
- * `tools/soak_daemon.ts`.
+ * Measures portsyncd's end-to-end latency for one change at a time, from
+ * outside the daemon: the probe changes a port's MTU with an RTM_SETLINK
+ * request on a netlink socket of its own in the daemon's namespace (no `ip`
+ * process), sees the kernel's RTM_NEWLINK on a link socket of its own there
+ * (the same multicast the daemon gets, at the same moment), and takes the
+ * time of STATE_DB's keyspace notification for the port on a raw Redis
+ * connection. Used by `tools/latency.ts`, `tools/soak_daemon.ts` and the
+ * load harness (`tools/load/`).
+ *
+ * Two spans per change: `kernel → notification` (the figure BENCHMARKS.md
+ * reports: from the RTM_NEWLINK as our link socket delivered it) and
+ * `request → notification` (from the return of `sendto`, by which time the
+ * kernel has already queued the RTM_NEWLINK to every listener; this one does
+ * not depend on how fast our own link socket wakes up).
  * @module
  */
 
-import { createClient } from "redis";
 import { LinkSocket } from "../src/netlink/socket.ts";
 import type { Netns } from "../tests/helpers/netns.ts";
+import { LinkRequestSocket } from "./load/link_request.ts";
+import { RespConnection } from "./load/resp.ts";
 
 /** Percentiles of a set of samples, in microseconds. */
 export interface LatencyFigures {
@@ -20,25 +30,64 @@ export interface LatencyFigures {
   max_us: number;
 }
 
+/** Raw spans of the changes measured, in milliseconds. */
+export interface LatencySamples {
+  /** Kernel RTM_NEWLINK (as our link socket saw it) → keyspace notification. */
+  kernel: number[];
+  /** Request sent (`sendto` returned) → keyspace notification. */
+  request: number[];
+  /** Changes whose RTM_NEWLINK our own socket lost (it overflowed). */
+  lost: number;
+}
+
+/** Options of {@linkcode LatencyProbe.sample}. */
+export interface SampleOptions {
+  /** Most changes to make. */
+  count: number;
+  /** Stop early once this aborts (the change in flight completes). */
+  signal?: AbortSignal;
+  /** Wait this long between changes (default 0: back to back). */
+  gapMs?: number;
+  /** Longest wait for one change's kernel message or notification (5000 ms). */
+  timeoutMs?: number;
+}
+
 /** The value at quantile `p` of ascending `sorted`. */
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
 
+/**
+ * Percentiles (µs) of spans given in ms; all zero when there are none.
+ *
+ * @example
+ * ```ts
+ * import { figures } from "./latency_probe.ts";
+ * figures([0.1, 0.2, 0.3]).p50_us; // 200
+ * ```
+ */
+export function figures(spansMs: readonly number[]): LatencyFigures {
+  const sorted = [...spansMs].sort((a, b) => a - b);
+  const us = (ms: number | undefined) => Math.round((ms ?? 0) * 1000);
+  return {
+    samples: sorted.length,
+    p50_us: us(percentile(sorted, 0.5)),
+    p95_us: us(percentile(sorted, 0.95)),
+    p99_us: us(percentile(sorted, 0.99)),
+    max_us: us(sorted[sorted.length - 1]),
+  };
+}
+
 /** A probe on one port; `close()` it when done. */
 export class LatencyProbe {
-  readonly #subscriber: ReturnType<typeof createClient>;
+  readonly #subscriber: RespConnection;
   readonly #ns: Netns;
   readonly #port: string;
   #notified: (() => void) | null = null;
   #notifiedAt = 0;
   #round = 0;
 
-  private constructor(
-    ns: Netns,
-    port: string,
-    subscriber: ReturnType<typeof createClient>,
-  ) {
+  private constructor(ns: Netns, port: string, subscriber: RespConnection) {
     this.#ns = ns;
     this.#port = port;
     this.#subscriber = subscriber;
@@ -46,82 +95,156 @@ export class LatencyProbe {
 
   /**
    * Subscribes to STATE_DB (database 6) keyspace notifications of `port`
-   * on the Redis at `socketPath` (turning them on with CONFIG SET).
+   * on the Redis at `socketPath`. Keyspace notifications of hashes must be
+   * on (`notify-keyspace-events` with `K` and `h`); `open` adds them to what
+   * the server already has.
    */
   static async open(
     ns: Netns,
     options: { socketPath: string; port: string },
   ): Promise<LatencyProbe> {
-    const subscriber = createClient({
-      socket: { path: options.socketPath, tls: false },
-    });
-    await subscriber.connect();
-    await subscriber.configSet("notify-keyspace-events", "Kh");
-    const probe = new LatencyProbe(ns, options.port, subscriber);
-    await subscriber.subscribe(
-      `__keyspace@6__:PORT_TABLE|${options.port}`,
-      () => {
-        probe.#notifiedAt = performance.now();
-        probe.#notified?.();
-      },
-    );
-    return probe;
+    const subscriber = await RespConnection.connect(options.socketPath);
+    try {
+      const reply = await subscriber.command(
+        "CONFIG",
+        "GET",
+        "notify-keyspace-events",
+      );
+      const current = Array.isArray(reply) ? String(reply[1] ?? "") : "";
+      const wanted = [...new Set([...current, "K", "h"])].join("");
+      await subscriber.command(
+        "CONFIG",
+        "SET",
+        "notify-keyspace-events",
+        wanted,
+      );
+      const probe = new LatencyProbe(ns, options.port, subscriber);
+      await subscriber.subscribe(
+        [`__keyspace@6__:PORT_TABLE|${options.port}`],
+        (message) => {
+          probe.#notifiedAt = message.at;
+          probe.#notified?.();
+        },
+      );
+      return probe;
+    } catch (error) {
+      await subscriber.close();
+      throw error;
+    }
   }
 
   /**
-   * Changes the port's MTU `count` times, one at a time; returns
-   * percentiles. The link socket is opened for the measurement only, so a
-   * storm between measurements cannot overflow it.
+   * Changes the port's MTU `count` times, one at a time (each waits for its
+   * STATE_DB write); returns the kernel → notification percentiles.
    */
   async measure(count: number): Promise<LatencyFigures> {
+    const samples = await this.sample({ count });
+    return figures(samples.kernel);
+  }
+
+  /**
+   * Changes the port's MTU up to `options.count` times, one at a time, and
+   * returns the raw spans. The link socket is opened for the measurement
+   * only, so a storm between measurements cannot overflow it.
+   */
+  async sample(options: SampleOptions): Promise<LatencySamples> {
     const socket = LinkSocket.open({ netns: this.#ns.name });
+    const requests = LinkRequestSocket.open({ netns: this.#ns.name });
+    const samples: LatencySamples = { kernel: [], request: [], lost: 0 };
     try {
-      return await this.#measure(socket, count);
+      for (let i = 0; i < options.count; i++) {
+        if (options.signal?.aborted) break;
+        await this.#one(socket, requests, samples, options.timeoutMs ?? 5000);
+        if ((options.gapMs ?? 0) > 0) await delay(options.gapMs!);
+      }
+      return samples;
     } finally {
+      requests.close();
       socket.close();
     }
   }
 
-  async #measure(socket: LinkSocket, count: number): Promise<LatencyFigures> {
-    const samples: number[] = [];
-    for (let i = 0; i < count; i++) {
-      this.#round++;
-      const mtu = 2000 + (this.#round % 2) * 1000 + (this.#round % 7);
-      const written = new Promise<void>((resolve) => this.#notified = resolve);
-      // The receive is waiting before the change is made, so the kernel's
-      // message is timestamped when it arrives, not after `ip` exits.
-      const seen = this.#kernelMessage(socket, mtu);
-      await this.#ns.ip("link", "set", this.#port, "mtu", String(mtu));
+  async #one(
+    socket: LinkSocket,
+    requests: LinkRequestSocket,
+    samples: LatencySamples,
+    timeoutMs: number,
+  ): Promise<void> {
+    this.#round++;
+    const mtu = 2000 + (this.#round % 2) * 1000 + (this.#round % 7);
+    const change = { name: this.#port, mtu };
+    const written = new Promise<void>((resolve) => this.#notified = resolve);
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    try {
+      // The receive is waiting before the request goes out, so the kernel's
+      // message is timestamped when it arrives.
+      const seen = this.#kernelMessage(socket, mtu, deadline.signal);
+      seen.catch(() => {}); // awaited below; handled if the send throws
+      const seq = requests.send(change);
+      const sentAt = performance.now();
       const kernelAt = await seen;
-      await written;
-      samples.push(Math.max(0, this.#notifiedAt - kernelAt));
+      await Promise.race([
+        written,
+        rejectOnAbort(deadline.signal, mtu, this.#port),
+      ]);
+      requests.ack(seq, change);
+      if (kernelAt === null) {
+        samples.lost++;
+      } else {
+        samples.kernel.push(Math.max(0, this.#notifiedAt - kernelAt));
+      }
+      samples.request.push(Math.max(0, this.#notifiedAt - sentAt));
+    } finally {
+      clearTimeout(timer);
+      this.#notified = null;
     }
-    samples.sort((a, b) => a - b);
-    const us = (ms: number) => Math.round(ms * 1000);
-    return {
-      samples: samples.length,
-      p50_us: us(percentile(samples, 0.5)),
-      p95_us: us(percentile(samples, 0.95)),
-      p99_us: us(percentile(samples, 0.99)),
-      max_us: us(samples[samples.length - 1]),
-    };
   }
 
-  async #kernelMessage(socket: LinkSocket, mtu: number): Promise<number> {
-    while (true) {
-      for (const notice of await socket.receive()) {
+  /** The arrival time of the port's RTM_NEWLINK, or null when we lost it. */
+  async #kernelMessage(
+    socket: LinkSocket,
+    mtu: number,
+    deadline: AbortSignal,
+  ): Promise<number | null> {
+    while (!deadline.aborted && !socket.closed) {
+      for (const notice of await socket.receive({ signal: deadline })) {
+        if (notice.kind === "overflow") return null;
         if (
           notice.kind === "link" && notice.event.name === this.#port &&
           notice.event.mtu === mtu
         ) return performance.now();
       }
     }
+    throw new Error(`no RTM_NEWLINK for ${this.#port} (mtu ${mtu})`);
   }
 
   /** Closes the keyspace subscriber. */
   async close(): Promise<void> {
-    await this.#subscriber.quit().catch(() => {});
+    await this.#subscriber.close();
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Rejects when `signal` aborts (never settles otherwise). */
+function rejectOnAbort(
+  signal: AbortSignal,
+  mtu: number,
+  port: string,
+): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = () =>
+      reject(
+        new Error(
+          `no STATE_DB notification for PORT_TABLE|${port} (mtu ${mtu})`,
+        ),
+      );
+    if (signal.aborted) fail();
+    signal.addEventListener("abort", fail, { once: true });
+  });
 }
 
 /** VmRSS of a process, in MiB. */
