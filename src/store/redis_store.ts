@@ -13,6 +13,11 @@ import {
   type StoreLogger,
 } from "./redis_connection.ts";
 import {
+  type KeyWatch,
+  watchKeys,
+  type WatchKeysOptions,
+} from "./key_watch.ts";
+import {
   type Database,
   type Fields,
   opKey,
@@ -90,6 +95,8 @@ export class RedisStore implements Store {
   readonly #databases: Map<string, RedisDatabase>;
   readonly #listeners = new Set<(database: string) => void>();
   readonly #closeTimeoutMs: number;
+  readonly #watches = new Set<KeyWatch>();
+  #config: DbConfig | null = null;
 
   private constructor(
     source: string,
@@ -120,6 +127,7 @@ export class RedisStore implements Store {
       databases,
       options.closeTimeoutMs ?? 2000,
     );
+    store.#config = config;
     for (const name of names) {
       const info = config.databases.get(name);
       if (info === undefined) {
@@ -189,8 +197,24 @@ export class RedisStore implements Store {
     return result;
   }
 
+  /**
+   * Watches a connected database's keys on a subscriber connection of its
+   * own (see `key_watch.ts`); closed with the store.
+   */
+  async watchKeys(
+    database: string,
+    options: WatchKeysOptions,
+  ): Promise<KeyWatch> {
+    const info = this.#config?.databases.get(this.db(database).name)!;
+    const watch = await watchKeys(info, options);
+    this.#watches.add(watch);
+    return watch;
+  }
+
   /** Waits (bounded) for queued commands, then closes every connection. */
   async close(): Promise<void> {
+    await Promise.all([...this.#watches].map((watch) => watch.close()));
+    this.#watches.clear();
     await Promise.all(
       [...this.#databases.values()].map((db) =>
         db.connection.close(this.#closeTimeoutMs)

@@ -105,6 +105,8 @@ export interface Database {
   batchSettled(ops: StoreOp[]): Promise<(OpResult | StoreReplyError)[]>;
 }
 
+import type { KeyWatch, WatchKeysOptions } from "./key_watch.ts";
+
 /** A set of databases reached through one backend. */
 export interface Store {
   /** `redis` or `memory`. */
@@ -119,6 +121,12 @@ export interface Store {
    * that removes the listener.
    */
   onReconnect(listener: (database: string) => void): () => void;
+  /**
+   * Watches a database's keys through keyspace notifications (Redis only;
+   * absent on stores that cannot). The store closes its watches on `close`.
+   * See `key_watch.ts`.
+   */
+  watchKeys?(database: string, options: WatchKeysOptions): Promise<KeyWatch>;
   /** Flushes pending writes, then closes every connection. */
   close(): Promise<void>;
 }

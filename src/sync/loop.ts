@@ -101,6 +101,7 @@ export class SyncLoop {
   #receiving: Promise<void> | null = null;
   #resyncReason: string | null = null;
   #lastRecheck = 0;
+  #recheckDue = false;
   #verifyDue = false;
   #repairDue = false;
   #repairTimer: ReturnType<typeof setTimeout> | undefined;
@@ -116,6 +117,13 @@ export class SyncLoop {
     this.#verifyMs = options.verifyIntervalMs ?? 2000;
     this.#retry = options.retry ?? { initialMs: 100, maxMs: 5000 };
     this.#retryMs = this.#retry.initialMs;
+    // A waiting port's APPL_DB entry appeared: check now, not at the period.
+    sync.observe({
+      applChanged: () => {
+        this.#recheckDue = true;
+        this.#wakeup.notify();
+      },
+    });
   }
 
   /** Asks for a full dump and reconcile, done by the loop between batches. */
@@ -216,9 +224,10 @@ export class SyncLoop {
       const now = Date.now();
       if (
         this.#sync.awaitingAppl > 0 &&
-        now - this.#lastRecheck >= this.#recheckMs
+        (this.#recheckDue || now - this.#lastRecheck >= this.#recheckMs)
       ) {
         this.#lastRecheck = now;
+        this.#recheckDue = false;
         await this.#sync.recheckAppl();
       }
     } catch (error) {

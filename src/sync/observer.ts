@@ -65,6 +65,8 @@ export interface SyncObserver {
   storeFailed?(error: Error): void;
   /** Another client's change to STATE_DB was found and rewritten. */
   stateRepaired?(ports: number): void;
+  /** A port waiting for APPL_DB had its APPL_DB entry touched (check again). */
+  applChanged?(port: string): void;
 }
 
 /** The observers of one engine, called in order, each isolated. */

@@ -26,6 +26,7 @@ import { newCounters, type SyncCounters } from "./stats.ts";
 import { DumpView } from "./dump_view.ts";
 import { StatePortTable } from "./state_table.ts";
 import { Observers, type SyncObserver } from "./observer.ts";
+import { ApplPresence } from "./appl_presence.ts";
 
 /** What the engine needs from the kernel side: dump requests. */
 export interface DumpRequester {
@@ -57,7 +58,8 @@ export class PortSync {
   readonly counters: SyncCounters;
   /** Who is told what happens (see `observer.ts`). */
   readonly observers: Observers;
-  readonly #appl: Database;
+  readonly #store: Store;
+  readonly #presence: ApplPresence;
   readonly #config: Database;
   readonly #state: Database;
   readonly #table: StatePortTable;
@@ -78,10 +80,17 @@ export class PortSync {
 
   /** Creates the engine over a store with APPL_DB, CONFIG_DB and STATE_DB. */
   constructor(store: Store, options: PortSyncOptions) {
-    this.#appl = store.db("APPL_DB");
+    const appl = store.db("APPL_DB");
+    this.#store = store;
     this.#config = store.db("CONFIG_DB");
     this.#state = store.db("STATE_DB");
-    this.#producer = new ProducerStateTable(this.#appl, PORT_TABLE);
+    this.#producer = new ProducerStateTable(appl, PORT_TABLE);
+    this.#presence = new ApplPresence(appl, PORT_TABLE);
+    this.#presence.onChange = (port) => {
+      if (this.#awaitingAppl.has(port)) {
+        this.observers.emit("applChanged", port);
+      }
+    };
     this.#links = options.links;
     this.#log = options.log;
     this.counters = options.counters ?? newCounters();
@@ -124,6 +133,7 @@ export class PortSync {
    * PortConfigDone to APPL_DB.
    */
   async start(): Promise<StartInfo> {
+    await this.#presence.follow(this.#store, this.#log);
     const warm = await checkWarmStart(this.#state);
     this.requestResync("start-up");
     const ports = await readPortConfig(this.#config, {
@@ -220,7 +230,7 @@ export class PortSync {
       deleted: false,
       link: this.#kernel.get(port)!,
     }));
-    const inAppl = await this.#applPorts(waiting);
+    const inAppl = await this.#presence.lookup(waiting);
     const plan = planWrites(changes, { inAppl, written: this.#table.written });
     await this.#table.write(plan.writes);
     this.#afterPlan(plan.seen, plan.notInAppl, { quiet: true });
@@ -281,7 +291,7 @@ export class PortSync {
       else this.#kernel.set(change.port, change.link);
       this.observers.emit("portChanged", change.port, change.link);
     }
-    const inAppl = await this.#applPorts([...changes.keys()]);
+    const inAppl = await this.#presence.lookup(changes.keys());
     const plan = planWrites(changes.values(), {
       inAppl,
       written: this.#table.written,
@@ -361,7 +371,9 @@ export class PortSync {
     const written = this.#table.written;
     written.clear();
     const state = await this.#table.readAll();
-    const inAppl = await this.#applPorts([...this.#kernel.keys()]);
+    const inAppl = await this.#presence.lookup(this.#kernel.keys(), {
+      fresh: true,
+    });
     for (const [port, fields] of state) {
       if (fields.state !== undefined) written.set(port, fields);
     }
@@ -395,16 +407,9 @@ export class PortSync {
     }
   }
 
-  async #applPorts(ports: string[]): Promise<Set<string>> {
-    if (ports.length === 0) return new Set();
-    const sep = this.#appl.separator;
-    const replies = await this.#appl.batch(
-      ports.map((port) => ({
-        op: "exists",
-        key: `${PORT_TABLE}${sep}${port}`,
-      })),
-    );
-    return new Set(ports.filter((_, index) => replies[index] === true));
+  /** Ports asked of APPL_DB (EXISTS) so far; the rest came from the watch. */
+  get applLookups(): number {
+    return this.#presence.asked;
   }
 
   async #maybePublishInitDone(): Promise<void> {

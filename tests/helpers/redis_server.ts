@@ -149,6 +149,9 @@ export async function startRedis(
     "",
     "--appendonly",
     "no",
+    // As on a switch: SONiC's subscribers need keyspace notifications.
+    "--notify-keyspace-events",
+    "AKE",
     "--daemonize",
     "no",
     "--dir",
