@@ -5,7 +5,7 @@
  * @module
  */
 
-import { checkResult as check, libc } from "./libc.ts";
+import { checkResult as check, errno, libc } from "./libc.ts";
 import { AF_UNIX } from "./constants.ts";
 
 /** Arguments of {@linkcode socket}. */
@@ -220,6 +220,32 @@ export function recv(
     "recv",
     libc().recv(fd, buffer, BigInt(buffer.byteLength), flags),
   );
+}
+
+/**
+ * Like {@linkcode recv} but returns `-errno` instead of throwing: a drain
+ * ends with `EAGAIN` every time, and building an `Error` (with its stack)
+ * for that costs more than the receive itself.
+ *
+ * @example
+ * ```ts
+ * import { ERRNO } from "./errno.ts";
+ * import { MSG_DONTWAIT } from "./constants.ts";
+ * declare const fd: number;
+ * const buffer = new Uint8Array(65536);
+ * const length = tryRecv(fd, buffer, { flags: MSG_DONTWAIT });
+ * if (length === -ERRNO.EAGAIN) console.log("nothing queued");
+ * ```
+ */
+export function tryRecv(
+  fd: number,
+  buffer: Uint8Array<ArrayBuffer>,
+  options: RecvOptions = {},
+): number {
+  const length = Number(
+    libc().recv(fd, buffer, BigInt(buffer.byteLength), options.flags ?? 0),
+  );
+  return length < 0 ? -errno() : length;
 }
 
 /** Options of {@linkcode recvfrom}. */

@@ -11,6 +11,7 @@ import {
   bind,
   CLONE_NEWNET,
   close,
+  ERRNO,
   getsockname,
   getsockoptInt,
   getsockoptU32s,
@@ -18,7 +19,6 @@ import {
   MSG_TRUNC,
   openPath,
   poll,
-  recv,
   sendto,
   setns,
   setsockoptInt,
@@ -32,6 +32,7 @@ import {
   socket,
   SOL_SOCKET,
   SyscallError,
+  tryRecv,
 } from "../../ffi/mod.ts";
 import { encodeGetLinkDump } from "./link.ts";
 import {
@@ -308,29 +309,26 @@ export class LinkSocket {
   #drain(onDatagram: (datagram: Uint8Array | null) => void): number {
     let count = 0;
     while (count < MAX_DATAGRAMS_PER_RECEIVE) {
-      let length: number;
-      try {
-        length = recv(this.#fd, this.#buffer, {
-          flags: MSG_DONTWAIT | MSG_TRUNC,
-        });
-      } catch (error) {
-        if (!(error instanceof SyscallError)) throw error;
-        if (error.code === "EAGAIN") {
-          if (this.#silentDrops()) {
-            this.#overflows++;
-            onDatagram(null);
-            count++;
-          }
-          break;
+      const length = tryRecv(this.#fd, this.#buffer, {
+        flags: MSG_DONTWAIT | MSG_TRUNC,
+      });
+      if (length === -ERRNO.EAGAIN) {
+        if (this.#silentDrops()) {
+          this.#overflows++;
+          onDatagram(null);
+          count++;
         }
-        if (error.code === "EINTR") continue;
-        if (error.code !== "ENOBUFS") throw error;
+        break;
+      }
+      if (length === -ERRNO.EINTR) continue;
+      if (length === -ERRNO.ENOBUFS) {
         this.#overflows++;
         this.#congestion ??= { drops: this.#drops(), receive: this.#receives };
         onDatagram(null);
         count++;
         continue;
       }
+      if (length < 0) throw new SyscallError("recv", -length);
       count++;
       if (length > this.#buffer.length) {
         this.#stats.decodeErrors++;
