@@ -46,6 +46,8 @@ export interface SampleOptions {
   count: number;
   /** Stop early once this aborts (the change in flight completes). */
   signal?: AbortSignal;
+  /** Give up at once when this aborts (the change in flight fails). */
+  cancel?: AbortSignal;
   /** Wait this long between changes (default 0: back to back). */
   gapMs?: number;
   /** Longest wait for one change's kernel message or notification (5000 ms). */
@@ -83,13 +85,19 @@ export class LatencyProbe {
   readonly #subscriber: RespConnection;
   readonly #ns: Netns;
   readonly #port: string;
+  readonly #receiveBufferBytes: number | undefined;
   #notified: (() => void) | null = null;
   #notifiedAt = 0;
   #round = 0;
 
-  private constructor(ns: Netns, port: string, subscriber: RespConnection) {
+  private constructor(
+    ns: Netns,
+    options: { port: string; receiveBufferBytes?: number },
+    subscriber: RespConnection,
+  ) {
     this.#ns = ns;
-    this.#port = port;
+    this.#port = options.port;
+    this.#receiveBufferBytes = options.receiveBufferBytes;
     this.#subscriber = subscriber;
   }
 
@@ -97,11 +105,13 @@ export class LatencyProbe {
    * Subscribes to STATE_DB (database 6) keyspace notifications of `port`
    * on the Redis at `socketPath`. Keyspace notifications of hashes must be
    * on (`notify-keyspace-events` with `K` and `h`); `open` adds them to what
-   * the server already has.
+   * the server already has. `receiveBufferBytes` sizes the probe's own link
+   * socket (default: LinkSocket's 8 MiB); make it large when storms run
+   * while the probe measures.
    */
   static async open(
     ns: Netns,
-    options: { socketPath: string; port: string },
+    options: { socketPath: string; port: string; receiveBufferBytes?: number },
   ): Promise<LatencyProbe> {
     const subscriber = await RespConnection.connect(options.socketPath);
     try {
@@ -118,7 +128,7 @@ export class LatencyProbe {
         "notify-keyspace-events",
         wanted,
       );
-      const probe = new LatencyProbe(ns, options.port, subscriber);
+      const probe = new LatencyProbe(ns, options, subscriber);
       await subscriber.subscribe(
         [`__keyspace@6__:PORT_TABLE|${options.port}`],
         (message) => {
@@ -148,13 +158,19 @@ export class LatencyProbe {
    * only, so a storm between measurements cannot overflow it.
    */
   async sample(options: SampleOptions): Promise<LatencySamples> {
-    const socket = LinkSocket.open({ netns: this.#ns.name });
+    const socket = LinkSocket.open({
+      netns: this.#ns.name,
+      receiveBufferBytes: this.#receiveBufferBytes,
+    });
     const requests = LinkRequestSocket.open({ netns: this.#ns.name });
     const samples: LatencySamples = { kernel: [], request: [], lost: 0 };
     try {
       for (let i = 0; i < options.count; i++) {
         if (options.signal?.aborted) break;
-        await this.#one(socket, requests, samples, options.timeoutMs ?? 5000);
+        await this.#one(socket, requests, samples, {
+          timeoutMs: options.timeoutMs ?? 5000,
+          cancel: options.cancel,
+        });
         if ((options.gapMs ?? 0) > 0) await delay(options.gapMs!);
       }
       return samples;
@@ -168,14 +184,17 @@ export class LatencyProbe {
     socket: LinkSocket,
     requests: LinkRequestSocket,
     samples: LatencySamples,
-    timeoutMs: number,
+    options: { timeoutMs: number; cancel?: AbortSignal },
   ): Promise<void> {
     this.#round++;
     const mtu = 2000 + (this.#round % 2) * 1000 + (this.#round % 7);
     const change = { name: this.#port, mtu };
     const written = new Promise<void>((resolve) => this.#notified = resolve);
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
+    const cancel = () => deadline.abort();
+    options.cancel?.addEventListener("abort", cancel, { once: true });
+    if (options.cancel?.aborted) deadline.abort();
     try {
       // The receive is waiting before the request goes out, so the kernel's
       // message is timestamped when it arrives.
@@ -197,6 +216,7 @@ export class LatencyProbe {
       samples.request.push(Math.max(0, this.#notifiedAt - sentAt));
     } finally {
       clearTimeout(timer);
+      options.cancel?.removeEventListener("abort", cancel);
       this.#notified = null;
     }
   }

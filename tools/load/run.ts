@@ -1,0 +1,305 @@
+/**
+ * One run of the load harness: the rig, single-change latency at rest,
+ * then a storm at each offered rate with the latency probe running on its
+ * own port meanwhile; CPU, RSS, overflows, convergence and the STATE_DB
+ * check for each. Returns the result; writing it is the caller's.
+ * @module
+ */
+
+import {
+  figures,
+  LatencyProbe,
+  type LatencySamples,
+} from "../latency_probe.ts";
+import { cpuMs, rssMiB, RssSampler } from "./proc.ts";
+import type {
+  LoadResult,
+  PhaseCpu,
+  PhaseLatency,
+  StormResult,
+} from "./report.ts";
+import { describeMachine } from "./report.ts";
+import { type LoadRig, startLoadRig } from "./setup.ts";
+import {
+  awaitConvergence,
+  type OfferedRate,
+  runBatches,
+  StormLines,
+  WriteWatcher,
+} from "./storm.ts";
+
+/** What to run. */
+export interface LoadOptions {
+  /** Ports (even, 4 to 2000). */
+  ports: number;
+  /** Single changes measured at rest. */
+  changes: number;
+  /** Offered storm rates, in order. */
+  rates: OfferedRate[];
+  /** Changes per storm. */
+  stormChanges: number;
+  /** Alert rules loaded into the daemon. */
+  rules: number;
+  /** Parallel `ip -batch` processes per storm (at most the storm ports). */
+  parallel: number;
+  /** Gap between the probe's changes during a storm, ms. */
+  probeGapMs: number;
+  /** `--v8-flags=` for the daemon, or null. */
+  v8Flags: string | null;
+  /** The command line, recorded in the result. */
+  command: string;
+  /** Progress lines go here (default: nowhere). */
+  log?: (line: string) => void;
+  /**
+   * Aborting removes the rig at once (daemon, namespace, Redis); the run
+   * then rejects.
+   */
+  signal?: AbortSignal;
+}
+
+/** The probe's receive buffer: a storm must not overflow its own socket. */
+const PROBE_RECEIVE_BUFFER = 64 * 1024 * 1024;
+
+function phaseLatency(samples: LatencySamples): PhaseLatency {
+  return {
+    ...figures(samples.kernel),
+    lost: samples.lost,
+    from_request: figures(samples.request),
+  };
+}
+
+async function cpuNow(
+  rig: LoadRig,
+): Promise<{ daemon: number; redis: number }> {
+  const [daemon, redis] = await Promise.all([
+    cpuMs(rig.daemon.pid),
+    cpuMs(rig.redisPid),
+  ]);
+  return { daemon, redis };
+}
+
+function cpuSince(
+  before: { daemon: number; redis: number },
+  after: { daemon: number; redis: number },
+): PhaseCpu {
+  const daemon = Math.round(after.daemon - before.daemon);
+  const redis = Math.round(after.redis - before.redis);
+  return { daemon, redis, total: daemon + redis };
+}
+
+function countLines(rig: LoadRig, from: number, pattern: RegExp): number {
+  return rig.daemon.lines.slice(from).filter((line) => pattern.test(line))
+    .length;
+}
+
+/**
+ * Runs everything and returns the result; the rig is removed before it
+ * returns or throws.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const log = options.log ?? (() => {});
+  log(`load: ${options.ports} ports, ${options.rules} rules: building the rig`);
+  let spawned: RssSampler | null = null;
+  let rig: LoadRig;
+  try {
+    rig = await startLoadRig({
+      ports: options.ports,
+      rules: options.rules,
+      v8Flags: options.v8Flags,
+      onSpawned: (pids, at) =>
+        spawned = new RssSampler(pids, { intervalMs: 100, origin: at }),
+    });
+  } catch (error) {
+    await (spawned as RssSampler | null)?.stop();
+    throw error;
+  }
+  const origin = rig.spawnedAt;
+  const sampler: RssSampler = spawned!;
+  const abort = () => rig.close();
+  options.signal?.addEventListener("abort", abort, { once: true });
+  if (options.signal?.aborted) {
+    await sampler.stop();
+    await rig.close();
+    throw new Error("interrupted");
+  }
+  let probe: LatencyProbe | null = null;
+  let watcher: WriteWatcher | null = null;
+  try {
+    const machine = await describeMachine(rig.redisVersion);
+    const rssReady = await rssMiB(rig.daemon.pid);
+    log(
+      `load: ready in ${rig.readyMs} ms; ${options.changes} single changes at rest`,
+    );
+    // The probe port and its peer stay out of the storms: a storm flipping
+    // the peer would change the probe port's oper state and write it.
+    probe = await LatencyProbe.open(rig.ns, {
+      socketPath: rig.server.socketPath,
+      port: rig.ports[0],
+      receiveBufferBytes: PROBE_RECEIVE_BUFFER,
+    });
+    watcher = await WriteWatcher.open(rig.server.socketPath);
+    const idleBefore = await cpuNow(rig);
+    const idleSamples = await probe.sample({
+      count: options.changes,
+      cancel: options.signal,
+    });
+    const idle = {
+      latency: phaseLatency(idleSamples),
+      cpu_ms: cpuSince(idleBefore, await cpuNow(rig)),
+      rss_mib: await rssMiB(rig.daemon.pid),
+    };
+    const stormPorts = rig.ports.slice(2);
+    const parallel = Math.min(options.parallel, stormPorts.length);
+    const lines = new StormLines(stormPorts);
+    const storms: StormResult[] = [];
+    for (const rate of options.rates) {
+      log(`load: storm at ${rate === "max" ? "max" : `${rate}/s`}`);
+      storms.push(
+        await storm(rig, {
+          probe,
+          watcher,
+          sampler,
+          origin,
+          rate,
+          groups: lines.next(options.stormChanges, parallel),
+          probeGapMs: options.probeGapMs,
+          cancel: options.signal,
+        }),
+      );
+    }
+    const overflowsTotal = await rig.metric(
+      "portsyncd_netlink_overflows_total",
+    );
+    const eventsTotal = await rig.metric("portsyncd_events_total");
+    await watcher.close();
+    await probe.close();
+    const stopped = await rig.close();
+    const failures = storms.filter((s) => !s.state_equal).map((s) =>
+      `storm at ${s.offered_rate}: STATE_DB differs from the kernel on ${s.mismatched_ports} port(s): ${
+        s.mismatches.join("; ")
+      }`
+    );
+    if (stopped !== null && stopped.code !== 0) {
+      failures.push(`the daemon exited ${stopped.code} on SIGTERM`);
+    }
+    return {
+      schema: 1,
+      date: new Date().toISOString(),
+      command: options.command,
+      machine,
+      options: {
+        ports: options.ports,
+        changes: options.changes,
+        rates: options.rates,
+        storm_changes: options.stormChanges,
+        rules: options.rules,
+        parallel,
+        v8_flags: options.v8Flags,
+      },
+      setup: {
+        ports: rig.ports.length,
+        veth_pairs: rig.ports.length / 2,
+        rules: options.rules,
+        ready_ms: rig.readyMs,
+        rss_ready_mib: rssReady,
+      },
+      idle,
+      storms,
+      rss_samples: await sampler.stop(),
+      daemon: {
+        exit_code: stopped?.code ?? -1,
+        stop_ms: Math.round(stopped?.ms ?? 0),
+        overflows_total: overflowsTotal,
+        events_total: eventsTotal,
+      },
+      ok: failures.length === 0,
+      failures,
+    };
+  } finally {
+    options.signal?.removeEventListener("abort", abort);
+    await sampler.stop();
+    await watcher?.close();
+    await probe?.close();
+    await rig.close();
+  }
+}
+
+interface StormContext {
+  probe: LatencyProbe;
+  watcher: WriteWatcher;
+  sampler: RssSampler;
+  origin: number;
+  rate: OfferedRate;
+  groups: string[][];
+  probeGapMs: number;
+  cancel: AbortSignal | undefined;
+}
+
+async function storm(
+  rig: LoadRig,
+  context: StormContext,
+): Promise<StormResult> {
+  const { watcher, sampler, origin } = context;
+  const changes = context.groups.reduce((sum, group) => sum + group.length, 0);
+  const overflowsBefore = await rig.metric("portsyncd_netlink_overflows_total");
+  const logFrom = rig.daemon.lines.length;
+  const writesBefore = watcher.count;
+  const rssStart = await rssMiB(rig.daemon.pid);
+  const cpuBefore = await cpuNow(rig);
+  const stop = new AbortController();
+  const probing = context.probe.sample({
+    count: Number.MAX_SAFE_INTEGER,
+    signal: stop.signal,
+    gapMs: context.probeGapMs,
+    timeoutMs: 60_000,
+    cancel: context.cancel,
+  });
+  probing.catch(() => {}); // awaited below
+  let times;
+  try {
+    times = await runBatches(rig.ns, context.groups, { rate: context.rate });
+  } finally {
+    stop.abort();
+  }
+  const samples = await probing;
+  let cpuAfter = cpuBefore;
+  const convergence = await awaitConvergence(rig.ns, rig.store.db("STATE_DB"), {
+    watcher,
+    kernelDoneAt: times.doneAt,
+    quietMs: 100,
+    timeoutMs: 60_000,
+    beforeCheck: async () => {
+      cpuAfter = await cpuNow(rig);
+    },
+  });
+  const endMs = performance.now() - origin;
+  const startMs = times.startedAt - origin;
+  const kernelMs = times.doneAt - times.startedAt;
+  return {
+    offered_rate: context.rate,
+    changes,
+    probe_changes: samples.request.length,
+    parallel: context.groups.length,
+    achieved_rate: Math.round(changes / (kernelMs / 1000)),
+    kernel_ms: Math.round(kernelMs),
+    convergence_ms: convergence.convergedAt === null
+      ? null
+      : Math.round(convergence.convergedAt - times.startedAt),
+    state_equal: convergence.comparison.equal,
+    mismatched_ports: convergence.comparison.mismatched,
+    mismatches: convergence.comparison.mismatches,
+    port_writes: watcher.count - writesBefore,
+    overflows: (await rig.metric("portsyncd_netlink_overflows_total")) -
+      overflowsBefore,
+    overflow_log_lines: countLines(rig, logFrom, /netlink overflow/),
+    cpu_ms: cpuSince(cpuBefore, cpuAfter),
+    rss_mib: {
+      start: rssStart,
+      peak: Math.max(rssStart, sampler.peak(startMs, endMs)),
+      end: await rssMiB(rig.daemon.pid),
+    },
+    latency: phaseLatency(samples),
+    start_ms: Math.round(startMs),
+    end_ms: Math.round(endMs),
+  };
+}
