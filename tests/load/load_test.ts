@@ -324,3 +324,39 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "load: a run interrupted half-way rejects and leaves no namespace, Redis or daemon behind",
+  ignore: SKIP !== null,
+  fn: async () => {
+    const command = parseCommand(["--quick", "--changes", "100000"]);
+    assert.equal(command.kind, "run");
+    if (command.kind !== "run") return;
+    const interrupt = new AbortController();
+    let redisDir: string | null = null;
+    let daemonPid: number | null = null;
+    await assert.rejects(
+      runLoad({
+        ...command.options,
+        signal: interrupt.signal,
+        log: (line) => {
+          // Interrupt once the probe is busy with its 100,000 changes.
+          if (/single changes at rest/.test(line)) interrupt.abort();
+        },
+        onRig: (rig) => {
+          redisDir = rig.server.dir;
+          daemonPid = rig.daemon.pid;
+        },
+      }),
+    );
+    assert.ok(redisDir !== null && daemonPid !== null, "the rig was built");
+    assert.deepEqual(await namespacesOfThisProcess(), []);
+    await assert.rejects(Deno.stat(redisDir), Deno.errors.NotFound);
+    await assert.rejects(
+      Deno.stat(`/proc/${daemonPid}`),
+      Deno.errors.NotFound,
+      "the daemon is gone",
+    );
+  },
+});

@@ -55,6 +55,8 @@ export interface LoadOptions {
    * then rejects.
    */
   signal?: AbortSignal;
+  /** Called with the rig once it is ready (tests look at what it built). */
+  onRig?: (rig: LoadRig) => void;
 }
 
 /** The probe's receive buffer: a storm must not overflow its own socket. */
@@ -113,6 +115,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await (spawned as RssSampler | null)?.stop();
     throw error;
   }
+  options.onRig?.(rig);
   const origin = rig.spawnedAt;
   const sampler: RssSampler = spawned!;
   const abort = () => rig.close();
