@@ -1,16 +1,16 @@
 /**
  * Follows CONFIG_DB tables live, as SONiC's SubscriberStateTable does: a
- * subscriber connection listens to keyspace notifications of the tables'
- * keys, and each burst of changes re-reads the tables (they are small) and
- * hands the whole content to `onChange`. When the server's
- * `notify-keyspace-events` lacks keyspace events, it says so once and
- * re-reads every `pollMs` instead. A reconnect re-reads too.
+ * keyspace watch of the tables' keys (the store's shared subscriber
+ * connection), and each burst of changes re-reads the tables (they are
+ * small) and hands the whole content to `onChange`. When the server's
+ * `notify-keyspace-events` lacks keyspace events (or the store has no
+ * watches), it says so once and re-reads every `pollMs` instead. A
+ * reconnect of the watch re-reads too.
  * @module
  */
 
-import { createClient } from "redis";
-import type { DatabaseInfo } from "../config/db_config.ts";
 import type { Logger } from "../log/mod.ts";
+import type { KeyWatch } from "../store/key_watch.ts";
 import { type Database, type Fields, StoreReplyError } from "../store/types.ts";
 
 /** The entries of each followed table: key (after `TABLE|`) → fields. */
@@ -18,10 +18,8 @@ export type TableContents = Map<string, Map<string, Fields>>;
 
 /** Options of {@linkcode followConfigTables}. */
 export interface FollowOptions {
-  /** CONFIG_DB, through the store (for reading). */
+  /** CONFIG_DB, through the store (read, and watched where it can be). */
   config: Database;
-  /** Where CONFIG_DB lives (for the subscriber connection). */
-  info: DatabaseInfo;
   /** The tables, e.g. `PORTSYNCD_ALERT_RULE`. */
   tables: string[];
   /** Called with every table's whole content, at start and after each change. */
@@ -73,7 +71,6 @@ export async function readTables(
  * ```ts ignore
  * const follower = await followConfigTables({
  *   config: store.db("CONFIG_DB"),
- *   info: dbConfig.databases.get("CONFIG_DB")!,
  *   tables: ["PORTSYNCD_ALERT_RULE"],
  *   onChange: (contents) => console.log(contents),
  *   log,
@@ -83,7 +80,7 @@ export async function readTables(
 export async function followConfigTables(
   options: FollowOptions,
 ): Promise<ConfigFollower> {
-  const { config, info, tables, log } = options;
+  const { config, tables, log } = options;
   const tableList = tables.join(", ");
   let closed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -124,39 +121,24 @@ export async function followConfigTables(
   }
 
   await read();
-  const subscriber = createClient({
-    socket: info.instance.unixSocketPath !== null
-      ? { path: info.instance.unixSocketPath, tls: false }
-      : { host: info.instance.hostname, port: info.instance.port },
-  });
-  subscriber.on("error", () => {}); // reconnects by itself; reads go through the store
-  subscriber.on("ready", soon);
+  const watches: KeyWatch[] = [];
+  let unavailable = config.watch === undefined
+    ? "the store has no keyspace watches"
+    : null;
+  for (const table of tables) {
+    if (unavailable !== null || config.watch === undefined) break;
+    const watch = await config.watch({
+      pattern: `${table}${config.separator}*`,
+      handlers: { onEvent: soon, onLive: (live) => live && soon() },
+    });
+    watches.push(watch);
+    unavailable = watch.unavailable;
+  }
   let poll: ReturnType<typeof setInterval> | undefined;
-  try {
-    await subscriber.connect();
-    const events = await keyspaceEvents(subscriber);
-    if (
-      events.includes("K") && (events.includes("A") || events.includes("h"))
-    ) {
-      for (const table of tables) {
-        await subscriber.pSubscribe(
-          `__keyspace@${info.id}__:${table}${config.separator}*`,
-          soon,
-        );
-      }
-    } else {
-      log.warn(
-        `CONFIG_DB keyspace notifications are off (notify-keyspace-events); ${tableList} changes are read periodically`,
-        { every_ms: options.pollMs ?? 10_000 },
-      );
-      poll = setInterval(refresh, options.pollMs ?? 10_000);
-    }
-  } catch (error) {
+  if (unavailable !== null) {
     log.warn(
-      `cannot follow CONFIG_DB ${tableList} live; reading periodically`,
-      {
-        error: error instanceof Error ? error.message : String(error),
-      },
+      `CONFIG_DB ${unavailable}; ${tableList} changes are read periodically`,
+      { every_ms: options.pollMs ?? 10_000 },
     );
     poll = setInterval(refresh, options.pollMs ?? 10_000);
   }
@@ -166,17 +148,8 @@ export async function followConfigTables(
       closed = true;
       clearTimeout(timer);
       clearInterval(poll);
-      subscriber.destroy();
+      await Promise.all(watches.map((watch) => watch.close()));
       await reading;
     },
   };
-}
-
-async function keyspaceEvents(
-  client: ReturnType<typeof createClient>,
-): Promise<string> {
-  const reply = await client.configGet("notify-keyspace-events");
-  return String(
-    (reply as Record<string, string>)["notify-keyspace-events"] ?? "",
-  );
 }

@@ -135,7 +135,6 @@ export async function startAlerting(
   });
   const follower = options.configDb === null ? null : await followConfigTables({
     config: store.db("CONFIG_DB"),
-    info: options.configDb,
     tables: [RULE_TABLE, SUPPRESS_TABLE],
     onChange: (contents) => rules.update(contents),
     log,

@@ -6,7 +6,6 @@
  * @module
  */
 
-import type { DatabaseInfo } from "../config/db_config.ts";
 import {
   type ConfigFollower,
   followConfigTables,
@@ -89,16 +88,15 @@ export class LogLevelControl {
  *
  * @example
  * ```ts ignore
- * const follower = await followLogLevel(control, { config, info, log });
+ * const follower = await followLogLevel(control, { config, log });
  * ```
  */
 export async function followLogLevel(
   control: LogLevelControl,
-  options: { config: Database; info: DatabaseInfo; log: ControlledLogger },
+  options: { config: Database; log: ControlledLogger },
 ): Promise<ConfigFollower> {
   return await followConfigTables({
     config: options.config,
-    info: options.info,
     tables: [LOGGER_TABLE],
     onChange(contents) {
       const fields = contents.get(LOGGER_TABLE)?.get(LOGGER_KEY);

@@ -303,7 +303,6 @@ export async function runDaemon(
         "log level (CONFIG_DB LOGGER|portsyncd)",
         followLogLevel(levels, {
           config: store.db("CONFIG_DB"),
-          info: configDb,
           log,
         }),
         { signal, log },

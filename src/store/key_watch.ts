@@ -1,17 +1,18 @@
 /**
- * Live keyspace events of one database's keys: a subscriber connection of
- * its own listens to `__keyspace@<id>__:<pattern>` and reports every event
- * (the key and the event name, e.g. `hset`, `del`). A watch also says when
- * delivery starts and stops (subscribed; connection lost), because events
- * sent while it is down are lost and whoever caches from them must forget
- * what it knew. When the server's `notify-keyspace-events` does not cover
- * every event that can create or remove a hash key, the watch never goes
- * live and says why.
+ * Live keyspace events of a database's keys. One subscriber connection per
+ * Redis instance serves every watch on it (APPL_DB's ports, CONFIG_DB's
+ * rules and log level): each watch listens to `__keyspace@<id>__:<pattern>`
+ * and hears every event (the key and the event name, e.g. `hset`, `del`).
+ * A watch also hears when delivery starts and stops (subscribed; connection
+ * lost), because events sent while it is down are lost and whoever caches
+ * from them must forget what it knew. When the server's
+ * `notify-keyspace-events` does not cover every event that can create or
+ * remove a hash key, watches never go live and say why.
  * @module
  */
 
 import { createClient } from "redis";
-import type { DatabaseInfo } from "../config/db_config.ts";
+import type { RedisInstance } from "../config/db_config.ts";
 
 /** Receives a watch's events. */
 export interface KeyWatchHandlers {
@@ -30,18 +31,16 @@ export interface KeyWatch {
   readonly live: boolean;
   /** Why this watch never delivers (notifications off, no subscriber), or null. */
   readonly unavailable: string | null;
-  /** Stops the watch and closes its connection. */
+  /** Stops the watch (the connection closes with its last watch). */
   close(): Promise<void>;
 }
 
-/** Options of {@linkcode watchKeys}. */
+/** Options of {@linkcode KeyspaceSubscriber.watch}. */
 export interface WatchKeysOptions {
   /** Key pattern, e.g. `PORT_TABLE:*`. */
   pattern: string;
   /** Who hears the events. */
   handlers: KeyWatchHandlers;
-  /** Deadline of the connect and subscribe, in ms (default 5000). */
-  timeoutMs?: number;
 }
 
 /**
@@ -61,116 +60,163 @@ export function keyspaceEventsCover(flags: string): boolean {
     NEEDED_CLASSES.every((flag) => flags.includes(flag));
 }
 
-type Subscriber = ReturnType<typeof createClient>;
+type Client = ReturnType<typeof createClient>;
 
-/** Opens a node-redis client on the instance holding `info`. */
-export function subscriberClient(info: DatabaseInfo): Subscriber {
-  const client = createClient({
-    socket: info.instance.unixSocketPath !== null
-      ? { path: info.instance.unixSocketPath, tls: false }
-      : { host: info.instance.hostname, port: info.instance.port },
-  });
-  // Reconnects by itself; what was missed is signalled through `end`.
-  client.on("error", () => {});
-  return client;
-}
-
-/** The server's `notify-keyspace-events` flags. */
-export async function keyspaceEventFlags(client: Subscriber): Promise<string> {
-  const reply = await client.configGet("notify-keyspace-events");
-  return String(
-    (reply as Record<string, string>)["notify-keyspace-events"] ?? "",
-  );
+interface Entry {
+  channel: string;
+  handlers: KeyWatchHandlers;
+  listener: (event: string, channel: string) => void;
+  /** Its own subscribe was confirmed (then it follows the connection). */
+  subscribed: boolean;
+  live: boolean;
 }
 
 /**
- * Watches the keys of database `info` that match `options.pattern`.
- * Resolves once subscribed (live), or with a watch that never goes live and
- * names why (`unavailable`): notifications off, or no subscriber connection
- * within the deadline. It never rejects.
+ * The subscriber connection of one Redis instance, opened with the first
+ * watch and closed with the last.
  *
  * @example
  * ```ts ignore
- * const watch = await watchKeys(dbConfig.databases.get("APPL_DB")!, {
+ * const subscriber = new KeyspaceSubscriber(info.instance);
+ * const watch = await subscriber.watch(info.id, {
  *   pattern: "PORT_TABLE:*",
  *   handlers: { onEvent: (key) => console.log(key), onLive: () => {} },
  * });
  * await watch.close();
  * ```
  */
-export async function watchKeys(
-  info: DatabaseInfo,
-  options: WatchKeysOptions,
-): Promise<KeyWatch> {
-  const { handlers } = options;
-  const client = subscriberClient(info);
-  const channelPrefix = `__keyspace@${info.id}__:`;
-  let subscribed = false;
-  let live = false;
-  let closed = false;
-  const setLive = (value: boolean): void => {
-    if (live === value || closed) return;
-    live = value;
-    handlers.onLive(value);
-  };
-  // node-redis re-subscribes as part of a reconnect, before `ready`.
-  client.on("ready", () => subscribed && setLive(true));
-  client.on("end", () => setLive(false));
-  client.on("reconnecting", () => setLive(false));
-  client.on("error", () => setLive(false));
-  const watch = {
-    unavailable: null as string | null,
-    get live() {
-      return live;
-    },
-    close() {
-      if (closed) return Promise.resolve();
-      closed = true;
-      live = false;
-      if (client.isOpen) client.destroy();
-      return Promise.resolve();
-    },
-  };
-  const deadlineMs = options.timeoutMs ?? 5000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<string>((resolve) => {
-    timer = setTimeout(
-      () => resolve(`no subscriber connection in ${deadlineMs} ms`),
-      deadlineMs,
-    );
-  });
-  const subscribe = async (): Promise<string | null> => {
-    await client.connect();
-    const flags = await keyspaceEventFlags(client);
-    if (!keyspaceEventsCover(flags)) {
-      return `keyspace notifications are off (notify-keyspace-events "${flags}")`;
-    }
-    await client.pSubscribe(
-      channelPrefix + options.pattern,
-      (event, channel) => {
-        if (!closed) {
-          handlers.onEvent(
-            channel.slice(channelPrefix.length),
-            event,
-          );
+export class KeyspaceSubscriber {
+  readonly #instance: RedisInstance;
+  readonly #timeoutMs: number;
+  readonly #entries = new Set<Entry>();
+  #client: Client | null = null;
+  /** Resolves with null once connected and checked, or with why not. */
+  #opening: Promise<string | null> | null = null;
+
+  /** For `instance`; connect and subscribe have a `timeoutMs` deadline (default 5000). */
+  constructor(instance: RedisInstance, options: { timeoutMs?: number } = {}) {
+    this.#instance = instance;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  /**
+   * Watches database `id`'s keys matching `options.pattern`. Resolves once
+   * subscribed (live), or with a watch that never goes live and names why
+   * (`unavailable`): notifications off, or no subscriber connection within
+   * the deadline. It never rejects.
+   */
+  async watch(id: number, options: WatchKeysOptions): Promise<KeyWatch> {
+    const prefix = `__keyspace@${id}__:`;
+    const entry: Entry = {
+      channel: prefix + options.pattern,
+      handlers: options.handlers,
+      subscribed: false,
+      live: false,
+      listener: (event, channel) => {
+        if (this.#entries.has(entry)) {
+          options.handlers.onEvent(channel.slice(prefix.length), event);
         }
       },
-    );
-    return null;
-  };
-  const outcome = await Promise.race([
-    subscribe().catch((error: unknown) =>
-      `cannot subscribe: ${error instanceof Error ? error.message : error}`
-    ),
-    deadline,
-  ]);
-  clearTimeout(timer);
-  if (outcome !== null) {
-    watch.unavailable = outcome;
-    await watch.close();
-    return watch;
+    };
+    const unavailable = await this.#deadline(this.#subscribe(entry));
+    if (unavailable !== null) {
+      await this.#remove(entry);
+      return { live: false, unavailable, close: () => Promise.resolve() };
+    }
+    entry.subscribed = true;
+    if (this.#client?.isReady) setLive(entry, true);
+    return {
+      get live() {
+        return entry.live;
+      },
+      unavailable: null,
+      close: () => this.#remove(entry),
+    };
   }
-  subscribed = true;
-  setLive(true);
-  return watch;
+
+  /** Closes every watch and the connection. */
+  async close(): Promise<void> {
+    for (const entry of [...this.#entries]) await this.#remove(entry);
+  }
+
+  async #subscribe(entry: Entry): Promise<string | null> {
+    this.#entries.add(entry);
+    this.#opening ??= this.#open();
+    const unavailable = await this.#opening;
+    if (unavailable !== null) return unavailable;
+    await this.#client!.pSubscribe(entry.channel, entry.listener);
+    return null;
+  }
+
+  async #open(): Promise<string | null> {
+    const instance = this.#instance;
+    const client = createClient({
+      socket: instance.unixSocketPath !== null
+        ? { path: instance.unixSocketPath, tls: false }
+        : { host: instance.hostname, port: instance.port },
+    });
+    this.#client = client;
+    // node-redis reconnects by itself and re-subscribes before `ready`.
+    client.on("error", () => this.#setAllLive(false));
+    client.on("end", () => this.#setAllLive(false));
+    client.on("reconnecting", () => this.#setAllLive(false));
+    client.on("ready", () => this.#setAllLive(true));
+    try {
+      await client.connect();
+      const reply = await client.configGet("notify-keyspace-events");
+      const flags = String(
+        (reply as Record<string, string>)["notify-keyspace-events"] ?? "",
+      );
+      if (keyspaceEventsCover(flags)) return null;
+      return `keyspace notifications are off (notify-keyspace-events "${flags}")`;
+    } catch (error) {
+      return `cannot subscribe: ${
+        error instanceof Error ? error.message : String(error)
+      }`;
+    }
+  }
+
+  #deadline(work: Promise<string | null>): Promise<string | null> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<string>((resolve) => {
+      timer = setTimeout(
+        () => resolve(`no subscriber connection in ${this.#timeoutMs} ms`),
+        this.#timeoutMs,
+      );
+    });
+    const settled = work.catch((error: unknown) =>
+      `cannot subscribe: ${error instanceof Error ? error.message : error}`
+    );
+    return Promise.race([settled, late]).finally(() => clearTimeout(timer));
+  }
+
+  /** Watches whose subscribe was confirmed follow the connection. */
+  #setAllLive(live: boolean): void {
+    for (const entry of this.#entries) {
+      if (entry.subscribed) setLive(entry, live);
+    }
+  }
+
+  async #remove(entry: Entry): Promise<void> {
+    if (!this.#entries.delete(entry)) return;
+    entry.live = false;
+    entry.subscribed = false;
+    const client = this.#client;
+    if (client === null) return;
+    if (this.#entries.size === 0) {
+      this.#client = null;
+      this.#opening = null;
+      if (client.isOpen) client.destroy();
+      return;
+    }
+    if (client.isReady) {
+      await client.pUnsubscribe(entry.channel, entry.listener).catch(() => {});
+    }
+  }
+}
+
+function setLive(entry: Entry, live: boolean): void {
+  if (entry.live === live) return;
+  entry.live = live;
+  entry.handlers.onLive(live);
 }

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { KeyWatch, WatchKeysOptions } from "./key_watch.ts";
+
 /** Field/value pairs of one Redis hash. */
 export type Fields = Record<string, string>;
 
@@ -103,9 +105,13 @@ export interface Database {
    * (closed, backlog full).
    */
   batchSettled(ops: StoreOp[]): Promise<(OpResult | StoreReplyError)[]>;
+  /**
+   * Watches this database's keys matching a pattern through keyspace
+   * notifications (Redis only; absent where the store cannot). Watches
+   * close with the store. See `key_watch.ts`.
+   */
+  watch?(options: WatchKeysOptions): Promise<KeyWatch>;
 }
-
-import type { KeyWatch, WatchKeysOptions } from "./key_watch.ts";
 
 /** A set of databases reached through one backend. */
 export interface Store {
@@ -121,12 +127,6 @@ export interface Store {
    * that removes the listener.
    */
   onReconnect(listener: (database: string) => void): () => void;
-  /**
-   * Watches a database's keys through keyspace notifications (Redis only;
-   * absent on stores that cannot). The store closes its watches on `close`.
-   * See `key_watch.ts`.
-   */
-  watchKeys?(database: string, options: WatchKeysOptions): Promise<KeyWatch>;
   /** Flushes pending writes, then closes every connection. */
   close(): Promise<void>;
 }

@@ -14,7 +14,7 @@
  */
 
 import type { KeyWatchHandlers } from "../store/key_watch.ts";
-import type { Database, Store } from "../store/types.ts";
+import type { Database } from "../store/types.ts";
 import type { Logger } from "../log/mod.ts";
 
 /** Answers kept at most; beyond it the cache starts again (ports churn). */
@@ -76,17 +76,14 @@ export class ApplPresence {
   };
 
   /**
-   * Follows the table's keys through the store's keyspace watch, where the
-   * store has one; says in one line when it cannot (then every lookup
-   * asks Redis).
+   * Follows the table's keys through the database's keyspace watch, where
+   * it has one; says in one line when it cannot (then every lookup asks
+   * Redis).
    */
-  async follow(store: Store, log: Logger): Promise<void> {
-    if (store.watchKeys === undefined) return;
+  async follow(log: Logger): Promise<void> {
+    if (this.#db.watch === undefined) return;
     const pattern = this.pattern;
-    const watch = await store.watchKeys(this.#db.name, {
-      pattern,
-      handlers: this.handlers,
-    });
+    const watch = await this.#db.watch({ pattern, handlers: this.handlers });
     if (watch.unavailable === null) {
       log.info(`APPL_DB ${pattern} followed through keyspace events`);
       return;

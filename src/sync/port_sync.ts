@@ -58,7 +58,6 @@ export class PortSync {
   readonly counters: SyncCounters;
   /** Who is told what happens (see `observer.ts`). */
   readonly observers: Observers;
-  readonly #store: Store;
   readonly #presence: ApplPresence;
   readonly #config: Database;
   readonly #state: Database;
@@ -81,7 +80,6 @@ export class PortSync {
   /** Creates the engine over a store with APPL_DB, CONFIG_DB and STATE_DB. */
   constructor(store: Store, options: PortSyncOptions) {
     const appl = store.db("APPL_DB");
-    this.#store = store;
     this.#config = store.db("CONFIG_DB");
     this.#state = store.db("STATE_DB");
     this.#producer = new ProducerStateTable(appl, PORT_TABLE);
@@ -133,7 +131,7 @@ export class PortSync {
    * PortConfigDone to APPL_DB.
    */
   async start(): Promise<StartInfo> {
-    await this.#presence.follow(this.#store, this.#log);
+    await this.#presence.follow(this.#log);
     const warm = await checkWarmStart(this.#state);
     this.requestResync("start-up");
     const ports = await readPortConfig(this.#config, {

@@ -35,7 +35,6 @@ async function follow(
   const logs: string[] = [];
   const follower = await followConfigTables({
     config: store.db("CONFIG_DB"),
-    info: server.dbConfig.databases.get("CONFIG_DB")!,
     tables: TABLES,
     onChange: (contents) => last = contents,
     log: createLogger("info", { sink: (line) => logs.push(line) }),

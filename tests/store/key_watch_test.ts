@@ -6,11 +6,30 @@
  */
 
 import assert from "node:assert/strict";
-import { keyspaceEventsCover, watchKeys } from "../../src/store/key_watch.ts";
+import {
+  keyspaceEventsCover,
+  KeyspaceSubscriber,
+  type KeyWatchHandlers,
+  type WatchKeysOptions,
+} from "../../src/store/key_watch.ts";
+import type { RedisServer } from "../helpers/redis_server.ts";
 import { REDIS_AVAILABLE, withRedis } from "../helpers/redis_server.ts";
 import { waitFor } from "../helpers/daemon.ts";
 
 const ignore = !REDIS_AVAILABLE;
+
+/** A watch on database `id` through a subscriber of its own. */
+async function watchKeys(
+  server: RedisServer,
+  id: number,
+  options: WatchKeysOptions,
+) {
+  const subscriber = new KeyspaceSubscriber(
+    server.dbConfig.databases.get("APPL_DB")!.instance,
+  );
+  const watch = await subscriber.watch(id, options);
+  return { subscriber, watch };
+}
 
 function recorder() {
   const events: string[] = [];
@@ -21,7 +40,7 @@ function recorder() {
     handlers: {
       onEvent: (key: string, event: string) => events.push(`${event} ${key}`),
       onLive: (value: boolean) => live.push(value),
-    },
+    } satisfies KeyWatchHandlers,
   };
 }
 
@@ -39,7 +58,7 @@ Deno.test({
   fn: () =>
     withRedis(async (server) => {
       const seen = recorder();
-      const watch = await watchKeys(server.dbConfig.databases.get("APPL_DB")!, {
+      const { watch } = await watchKeys(server, 0, {
         pattern: "PORT_TABLE:*",
         handlers: seen.handlers,
       });
@@ -83,7 +102,7 @@ Deno.test({
   fn: () =>
     withRedis(async (server) => {
       const seen = recorder();
-      const watch = await watchKeys(server.dbConfig.databases.get("APPL_DB")!, {
+      const { watch } = await watchKeys(server, 0, {
         pattern: "PORT_TABLE:*",
         handlers: seen.handlers,
       });
@@ -111,7 +130,7 @@ Deno.test({
     withRedis(async (server) => {
       await server.cli("CONFIG", "SET", "notify-keyspace-events", "Kh");
       const seen = recorder();
-      const watch = await watchKeys(server.dbConfig.databases.get("APPL_DB")!, {
+      const { watch } = await watchKeys(server, 0, {
         pattern: "PORT_TABLE:*",
         handlers: seen.handlers,
       });
@@ -122,5 +141,57 @@ Deno.test({
       );
       assert.deepEqual(seen.live, []);
       await watch.close();
+    }),
+});
+
+Deno.test({
+  name:
+    "KeyspaceSubscriber: watches of several databases share one connection, closed with the last",
+  ignore,
+  fn: () =>
+    withRedis(async (server) => {
+      const pubsubClients = async () =>
+        (await server.cli("CLIENT", "LIST", "TYPE", "pubsub"))
+          .split("\n").filter((line) => line.trim() !== "").length;
+      const appl = recorder();
+      const config = recorder();
+      const { subscriber, watch: applWatch } = await watchKeys(server, 0, {
+        pattern: "PORT_TABLE:*",
+        handlers: appl.handlers,
+      });
+      const configWatch = await subscriber.watch(4, {
+        pattern: "LOGGER|*",
+        handlers: config.handlers,
+      });
+      assert.equal(await pubsubClients(), 1);
+      await server.cli(
+        "-n",
+        "4",
+        "HSET",
+        "LOGGER|portsyncd",
+        "LOGLEVEL",
+        "INFO",
+      );
+      await server.cli("-n", "0", "HSET", "PORT_TABLE:Ethernet0", "mtu", "1");
+      await waitFor(
+        "both events",
+        () => appl.events.length + config.events.length >= 2,
+      );
+      assert.deepEqual(config.events, ["hset LOGGER|portsyncd"]);
+      assert.deepEqual(appl.events, ["hset PORT_TABLE:Ethernet0"]);
+      await configWatch.close();
+      await server.cli("-n", "4", "DEL", "LOGGER|portsyncd");
+      await server.cli("-n", "0", "DEL", "PORT_TABLE:Ethernet0");
+      await waitFor("the APPL_DB event", () => appl.events.length >= 2);
+      assert.deepEqual(
+        config.events,
+        ["hset LOGGER|portsyncd"],
+        "closed watch hears nothing",
+      );
+      await applWatch.close();
+      await waitFor(
+        "no subscriber left",
+        async () => await pubsubClients() === 0,
+      );
     }),
 });

@@ -16,6 +16,18 @@ rigTest(
     await daemon.waitForLog(
       /APPL_DB PORT_TABLE:\* followed through keyspace events/,
     );
+    // APPL_DB ports, CONFIG_DB alert rules, suppressions and log level:
+    // four patterns on one subscriber connection.
+    const pubsub = await waitFor("four pattern subscriptions", async () => {
+      const clients = (await rig.server.cli("CLIENT", "LIST", "TYPE", "pubsub"))
+        .split("\n").filter((line) => line !== "");
+      const patterns = clients.reduce(
+        (sum, line) => sum + Number(line.match(/ psub=(\d+)/)?.[1] ?? 0),
+        0,
+      );
+      return patterns >= 4 ? clients : null;
+    });
+    assert.equal(pubsub?.length, 1);
     const existsCalls = async () =>
       Number(
         (await rig.server.cli("INFO", "commandstats"))
