@@ -174,7 +174,12 @@ const SHAPE = {
     v8_flags: null,
   },
   setup: { ports: 0, veth_pairs: 0, rules: 0, ready_ms: 0, rss_ready_mib: 0 },
-  idle: { latency: LATENCY, cpu_ms: CPU, rss_mib: 0 },
+  idle: {
+    latency: LATENCY,
+    cpu_ms: CPU,
+    rss_mib: 0,
+    quiet: { window_ms: 0, cpu_ms: CPU },
+  },
   storms: [{
     offered_rate: null,
     changes: 0,
@@ -183,6 +188,7 @@ const SHAPE = {
     achieved_rate: 0,
     kernel_ms: 0,
     convergence_ms: null,
+    settle_ms: null,
     state_equal: true,
     mismatched_ports: 0,
     mismatches: [],

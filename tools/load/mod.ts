@@ -152,6 +152,7 @@ export function parseCommand(args: string[]): Command {
       rules: whole("rules", values.rules ?? "50", { min: 0, max: 10_000 }),
       parallel: whole("parallel", values.parallel ?? "4", { min: 1, max: 64 }),
       probeGapMs: 10,
+      quietMs: quick ? 500 : 2000,
       v8Flags: values["v8-flags"] ?? null,
       command: ["deno task load", ...args].join(" "),
     },

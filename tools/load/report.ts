@@ -39,6 +39,8 @@ export interface StormResult {
   kernel_ms: number;
   /** Storm start → STATE_DB equal to the kernel, ms (null: never). */
   convergence_ms: number | null;
+  /** Last `ip` exited → STATE_DB equal to the kernel, ms (null: never). */
+  settle_ms: number | null;
   /** STATE_DB equal to the kernel at the end (must be true). */
   state_equal: boolean;
   mismatched_ports: number;
@@ -102,6 +104,8 @@ export interface LoadResult {
     latency: PhaseLatency;
     cpu_ms: PhaseCpu;
     rss_mib: number;
+    /** CPU over a window with no change at all (timers, verify, health). */
+    quiet: { window_ms: number; cpu_ms: PhaseCpu };
   };
   storms: StormResult[];
   rss_samples: RssSample[];

@@ -44,6 +44,8 @@ export interface LoadOptions {
   parallel: number;
   /** Gap between the probe's changes during a storm, ms. */
   probeGapMs: number;
+  /** Window with no change at all, to measure the daemon's idle CPU, ms. */
+  quietMs: number;
   /** `--v8-flags=` for the daemon, or null. */
   v8Flags: string | null;
   /** The command line, recorded in the result. */
@@ -146,10 +148,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       count: options.changes,
       cancel: options.signal,
     });
+    const idleAfter = await cpuNow(rig);
+    await new Promise((resolve) => setTimeout(resolve, options.quietMs));
     const idle = {
       latency: phaseLatency(idleSamples),
-      cpu_ms: cpuSince(idleBefore, await cpuNow(rig)),
+      cpu_ms: cpuSince(idleBefore, idleAfter),
       rss_mib: await rssMiB(rig.daemon.pid),
+      quiet: {
+        window_ms: options.quietMs,
+        cpu_ms: cpuSince(idleAfter, await cpuNow(rig)),
+      },
     };
     const stormPorts = rig.ports.slice(2);
     const parallel = Math.min(options.parallel, stormPorts.length);
@@ -288,6 +296,9 @@ async function storm(
     convergence_ms: convergence.convergedAt === null
       ? null
       : Math.round(convergence.convergedAt - times.startedAt),
+    settle_ms: convergence.convergedAt === null
+      ? null
+      : Math.round(Math.max(0, convergence.convergedAt - times.doneAt)),
     state_equal: convergence.comparison.equal,
     mismatched_ports: convergence.comparison.mismatched,
     mismatches: convergence.comparison.mismatches,

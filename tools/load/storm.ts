@@ -13,7 +13,7 @@ import { compareState, type StateComparison } from "./state.ts";
 export type OfferedRate = number | "max";
 
 /**
- * A rate for people: `2k/s`, `12.5k/s`, `max`.
+ * A rate for people: `2k/s`, `11.2k/s` (one decimal), `max`.
  *
  * @example
  * ```ts
@@ -23,7 +23,9 @@ export type OfferedRate = number | "max";
  */
 export function rateLabel(rate: OfferedRate): string {
   if (rate === "max") return "max";
-  return rate >= 1000 ? `${rate / 1000}k/s` : `${rate}/s`;
+  return rate >= 1000
+    ? `${Math.round(rate / 100) / 10}k/s`
+    : `${Math.round(rate)}/s`;
 }
 
 /** MTUs the storms choose from. */

@@ -261,6 +261,12 @@ function cpuPanel(result: LoadResult): string[] {
       textAt(
         x(index),
         p.top + PANEL_HEIGHT + 32,
+        `took ${label(storm.achieved_rate)}`,
+        `text-anchor="middle" font-size="10" fill="#666"`,
+      ),
+      textAt(
+        x(index),
+        p.top + PANEL_HEIGHT + 45,
         storm.convergence_ms === null
           ? "never converged"
           : `converged ${Math.round(storm.convergence_ms)} ms`,
@@ -285,12 +291,14 @@ function rssPanel(result: LoadResult): string[] {
   const top = Math.ceil(max / step) * step;
   const x = (ms: number) => LEFT + ms / end * PLOT_WIDTH;
   const y = (mib: number) => p.top + PANEL_HEIGHT - mib / top * PANEL_HEIGHT;
-  for (const storm of result.storms) {
+  for (const [index, storm] of result.storms.entries()) {
     const left = x(storm.start_ms);
     p.parts.push(
       `<rect class="storm" x="${fixed(left)}" y="${p.top}" width="${
         fixed(Math.max(1, x(storm.end_ms) - left))
-      }" height="${PANEL_HEIGHT}" fill="#f2e6c9"/>`,
+      }" height="${PANEL_HEIGHT}" fill="${
+        index % 2 === 0 ? "#f2e6c9" : "#e3edf5"
+      }"/>`,
       textAt(
         left + 2,
         p.top + 12,
