@@ -5,8 +5,9 @@
  * @module
  */
 
-import { AttributeDecoder, AttributeEncoder } from "./attributes.ts";
+import { AttributeEncoder } from "./attributes.ts";
 import { NetlinkDecodeError } from "./errors.ts";
+import { decodeLinkAt } from "./link_decode.ts";
 import {
   encodeMessage,
   NLM_F_DUMP,
@@ -16,7 +17,7 @@ import {
   RTM_GETLINK,
   RTM_NEWLINK,
 } from "./message.ts";
-import type { LinkEvent, LinkState } from "./types.ts";
+import type { LinkEvent } from "./types.ts";
 
 /** Size of `struct ifinfomsg`. */
 export const IFINFOMSG_LENGTH = 16;
@@ -81,100 +82,13 @@ export function decodeLinkMessage(
   const bytes = payload instanceof Uint8Array
     ? payload
     : new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
-  if (bytes.length < IFINFOMSG_LENGTH) {
-    throw new NetlinkDecodeError(
-      `ifinfomsg needs ${IFINFOMSG_LENGTH} bytes, got ${bytes.length}`,
-      base,
-    );
-  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const ifindex = view.getInt32(4, true);
-  if (ifindex <= 0) {
-    throw new NetlinkDecodeError(
-      `ifindex ${ifindex} is not positive`,
-      base + 4,
-    );
-  }
-  const flags = view.getUint32(8, true);
-  const event: LinkEvent = {
-    type: type === RTM_NEWLINK ? "newlink" : "dellink",
-    name: "",
-    ifindex,
-    flags,
-    admin: stateOf(flags, IFF_UP),
-    oper: stateOf(flags, IFF_RUNNING),
-    mtu: null,
-    master: null,
-    kind: null,
-    operstate: null,
-    address: null,
-  };
-  const attributes = new AttributeDecoder(bytes.subarray(IFINFOMSG_LENGTH), {
-    baseOffset: base + IFINFOMSG_LENGTH,
+  return decodeLinkAt(bytes, view, {
+    start: 0,
+    end: bytes.length,
+    type,
+    base,
   });
-  let hasName = false;
-  while (attributes.next()) {
-    switch (attributes.type) {
-      case IFLA_IFNAME:
-        event.name = attributes.string();
-        hasName = true;
-        break;
-      case IFLA_MTU:
-        event.mtu = attributes.u32();
-        break;
-      case IFLA_MASTER:
-        event.master = attributes.u32();
-        break;
-      case IFLA_OPERSTATE:
-        event.operstate = operstateName(attributes.u8());
-        break;
-      case IFLA_ADDRESS:
-        event.address = formatAddress(attributes.bytes());
-        break;
-      case IFLA_LINKINFO:
-        event.kind = decodeKind(attributes.nested());
-        break;
-    }
-  }
-  const error = attributes.err();
-  if (error !== null) throw error;
-  if (!hasName) {
-    throw new NetlinkDecodeError("IFLA_IFNAME missing", base);
-  }
-  if (event.name === "") {
-    throw new NetlinkDecodeError("IFLA_IFNAME is empty", base);
-  }
-  return event;
-}
-
-function stateOf(flags: number, bit: number): LinkState {
-  return (flags & bit) !== 0 ? "up" : "down";
-}
-
-function operstateName(value: number): string {
-  return OPERSTATE_NAMES[value] ?? "unknown";
-}
-
-const HEX: readonly string[] = Array.from(
-  { length: 256 },
-  (_, byte) => byte.toString(16).padStart(2, "0"),
-);
-
-function formatAddress(bytes: Uint8Array): string | null {
-  if (bytes.length === 0) return null;
-  let text = HEX[bytes[0]];
-  for (let i = 1; i < bytes.length; i++) text += ":" + HEX[bytes[i]];
-  return text;
-}
-
-function decodeKind(info: AttributeDecoder): string | null {
-  let kind: string | null = null;
-  while (info.next()) {
-    if (info.type === IFLA_INFO_KIND) kind = info.string();
-  }
-  const error = info.err();
-  if (error !== null) throw error;
-  return kind;
 }
 
 /** The fields of a link message to encode; only `type` and `name` are required. */

@@ -5,10 +5,10 @@
  */
 
 import { NetlinkDecodeError } from "./errors.ts";
-import { decodeLinkMessage } from "./link.ts";
+import { decodeLinkAt } from "./link_decode.ts";
 import {
+  align4,
   decodeErrorPayload,
-  iterateMessages,
   NLM_F_DUMP_INTR,
   NLMSG_DONE,
   NLMSG_ERROR,
@@ -57,23 +57,40 @@ export function decodeNotices(
   options: DecodeNoticesOptions = {},
 ): NetlinkNotice[] {
   const stats = options.stats ?? { decodeErrors: 0, dumpInterrupted: 0 };
+  const portId = options.portId;
   const notices: NetlinkNotice[] = [];
+  const view = new DataView(
+    datagram.buffer,
+    datagram.byteOffset,
+    datagram.length,
+  );
+  // The framing of iterateMessages, read in place (no message objects).
+  let offset = 0;
   try {
-    for (const message of iterateMessages(datagram)) {
-      const seq = options.portId === undefined || message.pid === options.portId
-        ? message.seq
+    while (offset < datagram.length) {
+      const length = messageLength(view, offset);
+      const type = view.getUint16(offset + 4, true);
+      const flags = view.getUint16(offset + 6, true);
+      const seq = portId === undefined ||
+          view.getUint32(offset + 12, true) === portId
+        ? view.getUint32(offset + 8, true)
         : 0;
-      if ((message.flags & NLM_F_DUMP_INTR) !== 0) stats.dumpInterrupted++;
+      if ((flags & NLM_F_DUMP_INTR) !== 0) stats.dumpInterrupted++;
       try {
-        if (message.type === RTM_NEWLINK || message.type === RTM_DELLINK) {
-          const event = decodeLinkMessage(message.payload, message.type, {
-            baseOffset: message.offset + NLMSG_HDRLEN,
+        if (type === RTM_NEWLINK || type === RTM_DELLINK) {
+          const event = decodeLinkAt(datagram, view, {
+            start: offset + NLMSG_HDRLEN,
+            end: offset + length,
+            type,
+            base: offset + NLMSG_HDRLEN,
           });
           notices.push({ kind: "link", event, seq });
-        } else if (message.type === NLMSG_DONE) {
+        } else if (type === NLMSG_DONE) {
           notices.push({ kind: "dump_done", seq });
-        } else if (message.type === NLMSG_ERROR) {
-          const { errno } = decodeErrorPayload(message.payload);
+        } else if (type === NLMSG_ERROR) {
+          const { errno } = decodeErrorPayload(
+            datagram.subarray(offset + NLMSG_HDRLEN, offset + length),
+          );
           if (errno !== 0) {
             notices.push({ kind: "error", seq, errno, name: errnoName(errno) });
           }
@@ -82,10 +99,36 @@ export function decodeNotices(
         if (!(error instanceof NetlinkDecodeError)) throw error;
         stats.decodeErrors++;
       }
+      offset += align4(length);
     }
   } catch (error) {
     if (!(error instanceof NetlinkDecodeError)) throw error;
     stats.decodeErrors++;
   }
   return notices;
+}
+
+/** `nlmsg_len` of the header at `offset`, checked as iterateMessages checks it. */
+function messageLength(view: DataView, offset: number): number {
+  const remaining = view.byteLength - offset;
+  if (remaining < NLMSG_HDRLEN) {
+    throw new NetlinkDecodeError(
+      `truncated nlmsghdr: ${remaining} bytes left, need ${NLMSG_HDRLEN}`,
+      offset,
+    );
+  }
+  const length = view.getUint32(offset, true);
+  if (length < NLMSG_HDRLEN) {
+    throw new NetlinkDecodeError(
+      `nlmsg_len ${length} shorter than the header`,
+      offset,
+    );
+  }
+  if (length > remaining) {
+    throw new NetlinkDecodeError(
+      `nlmsg_len ${length} runs past the buffer (${remaining} bytes left)`,
+      offset,
+    );
+  }
+  return length;
 }

@@ -246,3 +246,35 @@ Deno.test("a link message inside an unaligned datagram tail still decodes", () =
     1,
   );
 });
+
+Deno.test("names, kinds and addresses decode right past the decoder's string caches (more than they hold, same lengths and hashes probed)", () => {
+  // 10,000 distinct names of the same length and addresses (the caches keep
+  // 4,096 each and start again), decoded twice: every one as encoded.
+  const events: LinkEvent[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    const hex = i.toString(16).padStart(4, "0");
+    events.push({
+      ...ETHERNET0,
+      name: `Ethernet${String(i).padStart(5, "0")}`,
+      kind: i % 2 === 0 ? "veth" : `k${hex}`,
+      address: `02:00:00:00:${hex.slice(0, 2)}:${hex.slice(2)}`,
+    });
+  }
+  for (let round = 0; round < 2; round++) {
+    for (const event of events) {
+      const [message] = parseMessages(encodeLinkMessage(event));
+      assert.deepEqual(decodeLinkMessage(message.payload, message.type), event);
+    }
+  }
+  // Two names with the same length and the same hash (FNV-1a as the cache
+  // keys them), in turn: each decodes as itself.
+  for (const name of ["Ethernet2uj60", "Ethernetzwf80", "Ethernet2uj60"]) {
+    const [message] = parseMessages(encodeLinkMessage({ ...ETHERNET0, name }));
+    assert.equal(decodeLinkMessage(message.payload, message.type).name, name);
+  }
+  // Non-ASCII and long names take the TextDecoder path.
+  for (const name of ["Ethernet\u00e9", "E".repeat(65), "Ethernet0"]) {
+    const [message] = parseMessages(encodeLinkMessage({ ...ETHERNET0, name }));
+    assert.equal(decodeLinkMessage(message.payload, message.type).name, name);
+  }
+});
