@@ -28,6 +28,7 @@ Deno.test("load: command line defaults, --quick, and one-line usage errors", () 
   assert.equal(full.kind, "run");
   if (full.kind !== "run") return;
   assert.equal(full.options.ports, 128);
+  assert.equal(full.options.adminOnly, false);
   assert.deepEqual(full.options.rates, [
     2000,
     5000,
@@ -119,6 +120,20 @@ Deno.test("load: every storm line is a real change, each port fed by one ip proc
   }
 });
 
+Deno.test("load: --admin-only storms flip admin state only, still each a real change", () => {
+  const storm = new StormLines(["Ethernet8", "Ethernet12"], { adminOnly: true })
+    .next(100, 2);
+  const up = new Map<string, boolean>();
+  for (const line of storm.flat()) {
+    const [, port, what] = line.match(/^link set (Ethernet\d+) (up|down)$/) ??
+      [];
+    assert.ok(port !== undefined, line);
+    assert.notEqual(what === "up", up.get(port) ?? false, line);
+    up.set(port, what === "up");
+  }
+  assert.equal(storm.flat().length, 100);
+});
+
 function emptyFigures(): LatencyFigures {
   return { samples: 0, p50_us: 0, p95_us: 0, p99_us: 0, max_us: 0 };
 }
@@ -171,6 +186,7 @@ const SHAPE = {
     storm_changes: 0,
     rules: 0,
     parallel: 0,
+    storm_kind: "",
     v8_flags: null,
   },
   setup: { ports: 0, veth_pairs: 0, rules: 0, ready_ms: 0, rss_ready_mib: 0 },
@@ -189,6 +205,7 @@ const SHAPE = {
     kernel_ms: 0,
     convergence_ms: null,
     settle_ms: null,
+    convergence_polls: 0,
     state_equal: true,
     mismatched_ports: 0,
     mismatches: [],

@@ -32,7 +32,7 @@ import { renderSvg } from "./svg.ts";
 
 const USAGE = `usage: deno task load [--ports N] [--changes N] [--rates LIST]
                       [--storm-changes N] [--rules N] [--parallel N]
-                      [--quick] [--out DIR] [--v8-flags FLAGS]
+                      [--admin-only] [--quick] [--out DIR] [--v8-flags FLAGS]
        deno task load --plot RESULT.json [--out DIR]
 
   --ports N           ports, an even number from 4 to 2000 (veth pairs
@@ -44,6 +44,8 @@ const USAGE = `usage: deno task load [--ports N] [--changes N] [--rates LIST]
   --storm-changes N   changes per storm [20000]
   --rules N           alert rules loaded into the daemon (none fire) [50]
   --parallel N        ip -batch processes per storm [4]
+  --admin-only        storms flip admin state only (as the C++ comparison's
+                      did) instead of admin and MTU changes half and half
   --quick             small and fast (CI): 8 ports, 50 changes, rates
                       5000,max of 2000 changes (other options override)
   --out DIR           where the JSON and SVG go [bench/results]
@@ -107,6 +109,7 @@ export function parseCommand(args: string[]): Command {
         "storm-changes": { type: "string" },
         rules: { type: "string" },
         parallel: { type: "string" },
+        "admin-only": { type: "boolean", default: false },
         quick: { type: "boolean", default: false },
         out: { type: "string" },
         "v8-flags": { type: "string" },
@@ -151,6 +154,7 @@ export function parseCommand(args: string[]): Command {
       ),
       rules: whole("rules", values.rules ?? "50", { min: 0, max: 10_000 }),
       parallel: whole("parallel", values.parallel ?? "4", { min: 1, max: 64 }),
+      adminOnly: values["admin-only"],
       probeGapMs: 10,
       quietMs: quick ? 500 : 2000,
       v8Flags: values["v8-flags"] ?? null,

@@ -37,15 +37,20 @@ export interface StormResult {
   achieved_rate: number;
   /** Storm start → last `ip` exited, ms. */
   kernel_ms: number;
-  /** Storm start → STATE_DB equal to the kernel, ms (null: never). */
+  /** Storm start → first read of STATE_DB equal to the kernel, ms (null: never). */
   convergence_ms: number | null;
-  /** Last `ip` exited → STATE_DB equal to the kernel, ms (null: never). */
+  /**
+   * Last `ip` exited → first read of STATE_DB equal to the kernel, ms
+   * (polled every 10 ms; null: never).
+   */
   settle_ms: number | null;
+  /** STATE_DB reads until it equalled the kernel. */
+  convergence_polls: number;
   /** STATE_DB equal to the kernel at the end (must be true). */
   state_equal: boolean;
   mismatched_ports: number;
   mismatches: string[];
-  /** STATE_DB `PORT_TABLE|*` writes (HSET/DEL notifications) seen. */
+  /** STATE_DB port writes the daemon made (`portsyncd_state_writes_total`). */
   port_writes: number;
   /** Increase of the daemon's `portsyncd_netlink_overflows_total`. */
   overflows: number;
@@ -54,7 +59,7 @@ export interface StormResult {
   cpu_ms: PhaseCpu;
   rss_mib: { start: number; peak: number; end: number };
   latency: PhaseLatency;
-  /** Storm start and convergence check, ms since the run's origin. */
+  /** Storm start and the final check, ms since the run's origin. */
   start_ms: number;
   end_ms: number;
 }
@@ -89,6 +94,8 @@ export interface LoadResult {
     storm_changes: number;
     rules: number;
     parallel: number;
+    /** `admin+mtu` (half and half) or `admin` (flips only). */
+    storm_kind: "admin" | "admin+mtu";
     v8_flags: string | null;
   };
   setup: {

@@ -25,7 +25,6 @@ import {
   type OfferedRate,
   runBatches,
   StormLines,
-  WriteWatcher,
 } from "./storm.ts";
 
 /** What to run. */
@@ -42,6 +41,8 @@ export interface LoadOptions {
   rules: number;
   /** Parallel `ip -batch` processes per storm (at most the storm ports). */
   parallel: number;
+  /** Storms flip admin state only (else admin and MTU, half and half). */
+  adminOnly: boolean;
   /** Gap between the probe's changes during a storm, ms. */
   probeGapMs: number;
   /** Window with no change at all, to measure the daemon's idle CPU, ms. */
@@ -128,7 +129,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     throw new Error("interrupted");
   }
   let probe: LatencyProbe | null = null;
-  let watcher: WriteWatcher | null = null;
   try {
     const machine = await describeMachine(rig.redisVersion);
     const rssReady = await rssMiB(rig.daemon.pid);
@@ -142,7 +142,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       port: rig.ports[0],
       receiveBufferBytes: PROBE_RECEIVE_BUFFER,
     });
-    watcher = await WriteWatcher.open(rig.server.socketPath);
     const idleBefore = await cpuNow(rig);
     const idleSamples = await probe.sample({
       count: options.changes,
@@ -161,14 +160,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
     const stormPorts = rig.ports.slice(2);
     const parallel = Math.min(options.parallel, stormPorts.length);
-    const lines = new StormLines(stormPorts);
+    const lines = new StormLines(stormPorts, { adminOnly: options.adminOnly });
     const storms: StormResult[] = [];
     for (const rate of options.rates) {
       log(`load: storm at ${rate === "max" ? "max" : `${rate}/s`}`);
       storms.push(
         await storm(rig, {
           probe,
-          watcher,
           sampler,
           origin,
           rate,
@@ -182,7 +180,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       "portsyncd_netlink_overflows_total",
     );
     const eventsTotal = await rig.metric("portsyncd_events_total");
-    await watcher.close();
     await probe.close();
     const stopped = await rig.close();
     const failures = storms.filter((s) => !s.state_equal).map((s) =>
@@ -205,6 +202,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         storm_changes: options.stormChanges,
         rules: options.rules,
         parallel,
+        storm_kind: options.adminOnly ? "admin" : "admin+mtu",
         v8_flags: options.v8Flags,
       },
       setup: {
@@ -229,7 +227,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   } finally {
     options.signal?.removeEventListener("abort", abort);
     await sampler.stop();
-    await watcher?.close();
     await probe?.close();
     await rig.close();
   }
@@ -237,7 +234,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
 interface StormContext {
   probe: LatencyProbe;
-  watcher: WriteWatcher;
   sampler: RssSampler;
   origin: number;
   rate: OfferedRate;
@@ -250,11 +246,11 @@ async function storm(
   rig: LoadRig,
   context: StormContext,
 ): Promise<StormResult> {
-  const { watcher, sampler, origin } = context;
+  const { sampler, origin } = context;
   const changes = context.groups.reduce((sum, group) => sum + group.length, 0);
   const overflowsBefore = await rig.metric("portsyncd_netlink_overflows_total");
   const logFrom = rig.daemon.lines.length;
-  const writesBefore = watcher.count;
+  const writesBefore = await rig.metric("portsyncd_state_writes_total");
   const rssStart = await rssMiB(rig.daemon.pid);
   const cpuBefore = await cpuNow(rig);
   const stop = new AbortController();
@@ -273,16 +269,16 @@ async function storm(
     stop.abort();
   }
   const samples = await probing;
-  let cpuAfter = cpuBefore;
-  const convergence = await awaitConvergence(rig.ns, rig.store.db("STATE_DB"), {
-    watcher,
-    kernelDoneAt: times.doneAt,
-    quietMs: 100,
-    timeoutMs: 60_000,
-    beforeCheck: async () => {
-      cpuAfter = await cpuNow(rig);
+  const convergence = await awaitConvergence(
+    rig.ns,
+    rig.store.db("STATE_DB"),
+    {
+      cpu: () => cpuNow(rig),
+      pollMs: 10,
+      idleMs: 100,
+      timeoutMs: 60_000,
     },
-  });
+  );
   const endMs = performance.now() - origin;
   const startMs = times.startedAt - origin;
   const kernelMs = times.doneAt - times.startedAt;
@@ -298,15 +294,17 @@ async function storm(
       : Math.round(convergence.convergedAt - times.startedAt),
     settle_ms: convergence.convergedAt === null
       ? null
-      : Math.round(Math.max(0, convergence.convergedAt - times.doneAt)),
+      : Math.round(convergence.convergedAt - times.doneAt),
+    convergence_polls: convergence.polls,
     state_equal: convergence.comparison.equal,
     mismatched_ports: convergence.comparison.mismatched,
     mismatches: convergence.comparison.mismatches,
-    port_writes: watcher.count - writesBefore,
+    port_writes: (await rig.metric("portsyncd_state_writes_total")) -
+      writesBefore,
     overflows: (await rig.metric("portsyncd_netlink_overflows_total")) -
       overflowsBefore,
     overflow_log_lines: countLines(rig, logFrom, /netlink overflow/),
-    cpu_ms: cpuSince(cpuBefore, cpuAfter),
+    cpu_ms: cpuSince(cpuBefore, convergence.cpuAfter),
     rss_mib: {
       start: rssStart,
       peak: Math.max(rssStart, sampler.peak(startMs, endMs)),

@@ -131,9 +131,6 @@ export async function startLoadRig(options: LoadRigOptions): Promise<LoadRig> {
         })
       ),
     );
-    // Keyevent notifications of hashes and deletes (for the storms'
-    // convergence), keyspace ones for the latency probe.
-    await server.cli("CONFIG", "SET", "notify-keyspace-events", "KEhg");
     const info = await server.cli("INFO", "server");
     const redisPid = Number(info.match(/process_id:(\d+)/)?.[1]);
     const redisVersion = info.match(/redis_version:(\S+)/)?.[1] ?? "unknown";

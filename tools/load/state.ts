@@ -70,7 +70,23 @@ export async function compareState(
   ns: Netns,
   state: Database,
 ): Promise<StateComparison> {
-  const kernel = await kernelPorts(ns);
+  return compareWith(await kernelPorts(ns), state);
+}
+
+/**
+ * Compares STATE_DB with a kernel state read before (by
+ * {@linkcode kernelPorts}): cheaper when the kernel no longer changes.
+ *
+ * @example
+ * ```ts ignore
+ * const kernel = await kernelPorts(ns);
+ * const result = await compareWith(kernel, store.db("STATE_DB"));
+ * ```
+ */
+export async function compareWith(
+  kernel: Map<string, Fields>,
+  state: Database,
+): Promise<StateComparison> {
   const names = [...kernel.keys()];
   const hashes = await Promise.all(
     names.map((name) => state.hgetall(`PORT_TABLE|${name}`)),

@@ -6,8 +6,12 @@
 
 import type { Database } from "../../src/store/types.ts";
 import type { Netns } from "../../tests/helpers/netns.ts";
-import { RespConnection } from "./resp.ts";
-import { compareState, type StateComparison } from "./state.ts";
+import {
+  compareState,
+  compareWith,
+  kernelPorts,
+  type StateComparison,
+} from "./state.ts";
 
 /** An offered rate in changes per second, or `max` (as fast as `ip` goes). */
 export type OfferedRate = number | "max";
@@ -48,12 +52,18 @@ export class StormLines {
   readonly #ports: readonly string[];
   readonly #up = new Map<string, boolean>();
   readonly #mtu = new Map<string, number>();
+  readonly #adminOnly: boolean;
   #seed = 1;
 
-  /** Ports start admin down with MTU 1500 (a new veth's state). */
-  constructor(ports: readonly string[]) {
+  /**
+   * Ports start admin down with MTU 1500 (a new veth's state). Lines are
+   * admin flips and MTU changes half and half, or admin flips only with
+   * `adminOnly` (the C++ comparison's storms).
+   */
+  constructor(ports: readonly string[], options: { adminOnly?: boolean } = {}) {
     if (ports.length === 0) throw new Error("a storm needs at least one port");
     this.#ports = ports;
+    this.#adminOnly = options.adminOnly ?? false;
   }
 
   /**
@@ -72,7 +82,7 @@ export class StormLines {
       const group = k % parallel;
       const ports = owned[group];
       const port = ports[random() % ports.length];
-      if (random() % 2 === 0) {
+      if (this.#adminOnly || random() % 2 === 0) {
         const up = !(this.#up.get(port) ?? false);
         this.#up.set(port, up);
         groups[group].push(`link set ${port} ${up ? "up" : "down"}`);
@@ -170,104 +180,87 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/**
- * Watches every STATE_DB write (keyevent notifications of HSET and DEL on
- * database 6, which the harness turns on) and remembers when the last
- * `PORT_TABLE|*` write arrived and how many there were.
- */
-export class WriteWatcher {
-  readonly #connection: RespConnection;
-  /** `performance.now()` of the last port write seen (0 before any). */
-  lastAt = 0;
-  /** Port writes seen so far. */
-  count = 0;
-
-  private constructor(connection: RespConnection) {
-    this.#connection = connection;
-  }
-
-  /** Subscribes on the Redis at `socketPath`. */
-  static async open(socketPath: string): Promise<WriteWatcher> {
-    const connection = await RespConnection.connect(socketPath);
-    const watcher = new WriteWatcher(connection);
-    try {
-      await connection.subscribe(
-        ["__keyevent@6__:hset", "__keyevent@6__:del"],
-        (message) => {
-          if (!message.message.startsWith("PORT_TABLE|")) return;
-          watcher.count++;
-          watcher.lastAt = message.at;
-        },
-      );
-      return watcher;
-    } catch (error) {
-      await connection.close();
-      throw error;
-    }
-  }
-
-  /** Unsubscribes. */
-  close(): Promise<void> {
-    return this.#connection.close();
-  }
-}
-
 /** How a storm ended. */
 export interface Convergence {
-  /** The last comparison made. */
-  comparison: StateComparison;
   /**
-   * `performance.now()` at which STATE_DB became equal to the kernel: the
-   * later of the last port write and the kernel's last change; null when it
-   * never did.
+   * `performance.now()` of the first read of STATE_DB that equalled the
+   * kernel after the kernel was done; null when none did in time.
    */
   convergedAt: number | null;
-  /** Comparisons made. */
-  checks: number;
+  /**
+   * CPU times (ms) of the daemon and Redis once the daemon was idle again
+   * (its CPU time unchanged for `idleMs`), read before the final check.
+   */
+  cpuAfter: { daemon: number; redis: number };
+  /** The final check, made once the daemon was idle. */
+  comparison: StateComparison;
+  /** STATE_DB reads made while waiting. */
+  polls: number;
+}
+
+/** Options of {@linkcode awaitConvergence}. */
+export interface ConvergenceOptions {
+  /** Reads the daemon's and Redis's CPU times, ms (idle detection too). */
+  cpu: () => Promise<{ daemon: number; redis: number }>;
+  /** Poll STATE_DB this often, ms. */
+  pollMs: number;
+  /** The daemon counts as idle once its CPU time is unchanged this long. */
+  idleMs: number;
+  /** Give up waiting for equality after this long, ms. */
+  timeoutMs: number;
 }
 
 /**
- * Waits until no port write came for `quietMs` after the kernel was done,
- * then compares STATE_DB with the kernel; again after the next quiet spell
- * while they differ, until `timeoutMs`. `beforeCheck` runs right before
- * each comparison (the harness reads CPU times there, so the comparison's
- * own Redis reads are not counted).
+ * After a storm (the kernel done): reads the kernel's state once, then
+ * STATE_DB every `pollMs` until it equals it (the convergence time);
+ * then waits until the daemon is idle, reads the CPU times, and compares
+ * STATE_DB with a fresh read of the kernel (the correctness check: no late
+ * write may have undone the match). Only the harness's own HGETALLs touch
+ * Redis meanwhile, about one per port per poll.
  */
 export async function awaitConvergence(
   ns: Netns,
   state: Database,
-  options: {
-    watcher: WriteWatcher;
-    kernelDoneAt: number;
-    quietMs: number;
-    timeoutMs: number;
-    beforeCheck: () => Promise<void>;
-  },
+  options: ConvergenceOptions,
 ): Promise<Convergence> {
+  const kernel = await kernelPorts(ns);
   const deadline = performance.now() + options.timeoutMs;
-  let checks = 0;
-  let comparison: StateComparison | null = null;
-  while (true) {
-    const settled = Math.max(options.watcher.lastAt, options.kernelDoneAt);
-    const wait = settled + options.quietMs - performance.now();
-    if (wait > 0 && performance.now() + wait < deadline) {
-      await delay(Math.min(wait, 20));
-      continue;
+  let convergedAt: number | null = null;
+  let polls = 0;
+  while (performance.now() < deadline) {
+    const at = performance.now();
+    polls++;
+    if ((await compareWith(kernel, state)).equal) {
+      convergedAt = at;
+      break;
     }
-    const lastWrite = options.watcher.lastAt;
-    await options.beforeCheck();
-    comparison = await compareState(ns, state);
-    checks++;
-    if (comparison.equal) {
-      return {
-        comparison,
-        convergedAt: Math.max(lastWrite, options.kernelDoneAt),
-        checks,
-      };
-    }
-    if (performance.now() >= deadline) {
-      return { comparison, convergedAt: null, checks };
-    }
-    await delay(options.quietMs);
+    await delay(options.pollMs);
   }
+  const cpuAfter = await idleCpu(options);
+  return {
+    convergedAt,
+    cpuAfter,
+    comparison: await compareState(ns, state),
+    polls,
+  };
+}
+
+/** CPU times once the daemon's has not moved for `idleMs` (or 10 s passed). */
+async function idleCpu(
+  options: ConvergenceOptions,
+): Promise<{ daemon: number; redis: number }> {
+  const deadline = performance.now() + 10_000;
+  let last = await options.cpu();
+  let since = performance.now();
+  while (performance.now() < deadline) {
+    await delay(Math.min(20, options.idleMs));
+    const now = await options.cpu();
+    if (now.daemon !== last.daemon) {
+      last = now;
+      since = performance.now();
+    } else if (performance.now() - since >= options.idleMs) {
+      return last;
+    }
+  }
+  return last;
 }

@@ -212,7 +212,9 @@ function latencyPanel(result: LoadResult): string[] {
 function cpuPanel(result: LoadResult): string[] {
   const p = panel(
     1,
-    `CPU per storm (${result.options.storm_changes} changes, ${result.options.parallel} parallel ip -batch)`,
+    `CPU per storm (${result.options.storm_changes} ${
+      result.options.storm_kind ?? "admin+mtu"
+    } changes, ${result.options.parallel} parallel ip -batch)`,
     "CPU ms (utime + stime)",
   );
   const storms = result.storms;
