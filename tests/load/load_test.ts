@@ -335,6 +335,8 @@ Deno.test({
         "p95",
         "p99",
         "max",
+        "p50 probe socket",
+        "p99 probe socket",
         "portsyncd",
         "redis-server",
       ]);

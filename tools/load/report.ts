@@ -205,25 +205,26 @@ export async function writeResult(
 
 /** One line per phase, for the console. */
 export function summaryLines(result: LoadResult): string[] {
-  const lat = (l: LatencyFigures) =>
-    `p50 ${l.p50_us} p95 ${l.p95_us} p99 ${l.p99_us} max ${l.max_us} µs (n=${l.samples})`;
+  const lat = (l: PhaseLatency) =>
+    `p50 ${l.from_request.p50_us} p95 ${l.from_request.p95_us} ` +
+    `p99 ${l.from_request.p99_us} max ${l.from_request.max_us} µs ` +
+    `(probe socket p50 ${l.p50_us} p99 ${l.p99_us}; n=${l.samples})`;
+  const { setup, idle } = result;
   const lines = [
-    `setup: ${result.setup.ports} ports, ${result.setup.rules} rules, ready in ${result.setup.ready_ms} ms, RSS ${result.setup.rss_ready_mib} MiB`,
-    `idle: ${
-      lat(result.idle.latency)
-    }; from request p50 ${result.idle.latency.from_request.p50_us} p99 ${result.idle.latency.from_request.p99_us} µs`,
+    `setup: ${setup.ports} ports, ${setup.rules} rules, ready in ${setup.ready_ms} ms, RSS ${setup.rss_ready_mib} MiB`,
+    `idle: latency ${lat(idle.latency)}; CPU ${idle.quiet.cpu_ms.daemon} ms ` +
+    `daemon + ${idle.quiet.cpu_ms.redis} ms redis over ${idle.quiet.window_ms} ms quiet`,
   ];
   for (const storm of result.storms) {
     lines.push(
-      `storm ${
-        rateLabel(storm.offered_rate)
-      }: ${storm.changes} changes at ${storm.achieved_rate}/s, ` +
-        `converged ${
+      `storm ${rateLabel(storm.offered_rate)}: ${storm.changes} changes at ` +
+        `${storm.achieved_rate}/s, converged ${
           storm.convergence_ms ?? "never"
-        } ms, equal=${storm.state_equal}, ` +
+        } ms ` +
+        `(settle ${storm.settle_ms ?? "-"} ms), equal=${storm.state_equal}, ` +
         `CPU daemon ${storm.cpu_ms.daemon} + redis ${storm.cpu_ms.redis} ms, ` +
         `RSS peak ${storm.rss_mib.peak} MiB, overflows ${storm.overflows}, ` +
-        `latency ${lat(storm.latency)}`,
+        `writes ${storm.port_writes}, latency ${lat(storm.latency)}`,
     );
   }
   return lines;
