@@ -1,6 +1,6 @@
 /**
  * A minimal well-formedness check of an SVG document for the load tests
- * (no XML library): one root `<svg>`, every tag closed in order,
+ * (no XML library): comments, one root `<svg>`, every tag closed in order,
  * attributes quoted and not repeated, no stray `<` or `&` in text.
  * @module
  */
@@ -68,6 +68,15 @@ export function checkSvg(text: string): SvgElement[] {
     if (start < 0) break;
     const end = text.indexOf(">", start);
     if (end < 0) throw new Error(`unclosed tag at ${start}`);
+    if (text.startsWith("<!--", start)) {
+      const close = text.indexOf("-->", start + 4);
+      if (close < 0) throw new Error(`unclosed comment at ${start}`);
+      if (text.slice(start + 4, close).includes("--")) {
+        throw new Error(`"--" inside a comment at ${start}`);
+      }
+      index = close + 3;
+      continue;
+    }
     const tag = text.slice(start + 1, end);
     index = end + 1;
     if (tag.startsWith("/")) {

@@ -369,7 +369,9 @@ export function renderSvg(result: LoadResult): string {
     `${result.machine.cores} cores (${result.machine.cpu}), shared · commit ${result.machine.commit}` +
     (result.ok ? "" : " · STATE_DB NOT EQUAL TO THE KERNEL");
   return [
-    `<?xml version="1.0" encoding="UTF-8"?>`,
+    // Generated: `deno fmt` (which formats SVG) leaves it as written. A
+    // comment may come first; an XML declaration could not, so none.
+    `<!-- deno-fmt-ignore-file -->`,
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}">`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
     textAt(
