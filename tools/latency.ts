@@ -60,9 +60,9 @@ try {
   const kernel = figures(samples.kernel);
   const request = figures(samples.request);
   console.log(
-    `changes=${kernel.samples} p50=${kernel.p50_us} µs p95=${kernel.p95_us} µs ` +
-      `p99=${kernel.p99_us} µs max=${kernel.max_us} µs ` +
-      `(from the request: p50=${request.p50_us} p99=${request.p99_us} µs) ` +
+    `changes=${request.samples} p50=${request.p50_us} µs p95=${request.p95_us} µs ` +
+      `p99=${request.p99_us} µs max=${request.max_us} µs ` +
+      `(from our own link socket's wake-up: p50=${kernel.p50_us} p99=${kernel.p99_us} µs) ` +
       `daemon_rss=${await rssMiB(daemon.pid)} MiB`,
   );
 } finally {
