@@ -42,13 +42,15 @@
 
 import type { Logger } from "../log/mod.ts";
 import { TransitionRing } from "./history.ts";
-import { AlertMachine, type SlotTransition } from "./machine.ts";
+import { RuleGroup } from "./groups.ts";
+import { AlertMachine } from "./machine.ts";
 import { RuleEntry, sameRule, type Slot } from "./slots.ts";
 import { SuppressionIndex } from "./suppression_index.ts";
 import type {
   Alert,
   AlertListener,
   AlertRule,
+  AlertState,
   AlertTransition,
   MetricReader,
   Suppression,
@@ -96,10 +98,10 @@ export class AlertEngine {
   readonly #suppressions = new SuppressionIndex();
   #rules: AlertRule[] = [];
   #byId = new Map<string, RuleEntry>();
-  // The index: rules by metric, also as parallel arrays to walk without allocating.
-  #groupOf = new Map<string, RuleEntry[]>();
+  // The index: rules by metric, also as an array to walk without allocating.
+  #groupOf = new Map<string, RuleGroup>();
   #metrics: string[] = [];
-  #groups: RuleEntry[][] = [];
+  #groups: RuleGroup[] = [];
   readonly #machine: AlertMachine;
   #listeners: AlertListener[] = [];
   readonly #queue: AlertTransition[] = [];
@@ -113,7 +115,7 @@ export class AlertEngine {
     this.#machine = new AlertMachine({
       reader: options.reader,
       suppressions: this.#suppressions,
-      emit: (slot, change) => this.#emit(slot, change),
+      emit: (slot, from, to, at) => this.#emit(slot, from, to, at),
       log: options.log,
     });
   }
@@ -166,7 +168,7 @@ export class AlertEngine {
     this.#byId = next;
     this.#index();
     for (const entry of fresh) {
-      this.#machine.evaluate([entry], now);
+      this.#machine.evaluateAlone(entry, now);
     }
     this.#flush();
   }
@@ -278,11 +280,15 @@ export class AlertEngine {
   }
 
   #index(): void {
-    const groupOf = new Map<string, RuleEntry[]>();
+    const byMetric = new Map<string, RuleEntry[]>();
     for (const entry of this.#byId.values()) {
-      const group = groupOf.get(entry.rule.metric);
-      if (group === undefined) groupOf.set(entry.rule.metric, [entry]);
+      const group = byMetric.get(entry.rule.metric);
+      if (group === undefined) byMetric.set(entry.rule.metric, [entry]);
       else group.push(entry);
+    }
+    const groupOf = new Map<string, RuleGroup>();
+    for (const [metric, entries] of byMetric) {
+      groupOf.set(metric, new RuleGroup(metric, entries));
     }
     this.#groupOf = groupOf;
     this.#metrics = [...groupOf.keys()];
@@ -294,12 +300,17 @@ export class AlertEngine {
     if (entry !== undefined) this.#machine.resuppress(entry, now);
   }
 
-  #emit(slot: Slot, change: Parameters<SlotTransition>[1]): void {
+  #emit(
+    slot: Slot,
+    from: AlertState | null,
+    to: AlertState | null,
+    at: number,
+  ): void {
     const transition: AlertTransition = {
-      alert: slot.snapshot(change.to ?? change.from!),
-      from: change.from,
-      to: change.to,
-      at: change.at,
+      alert: slot.snapshot(to ?? from!),
+      from,
+      to,
+      at,
     };
     this.#history.push(transition);
     this.#queue.push(transition);

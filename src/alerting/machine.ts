@@ -8,14 +8,26 @@
 
 import type { Logger } from "../log/mod.ts";
 import { conditionHolds, RateWindow } from "./conditions.ts";
+import {
+  READ_NONE,
+  READ_SERIES,
+  READ_SINGLE,
+  type RuleGroup,
+} from "./groups.ts";
 import { RateState, type RuleEntry, Slot } from "./slots.ts";
 import type { SuppressionIndex } from "./suppression_index.ts";
-import type { AlertState, MetricReader, MetricSample } from "./types.ts";
+import { TimedSlots } from "./timed.ts";
+import type { AlertState, MetricReader } from "./types.ts";
 
-/** Receives each transition of a slot (to null: gone; the snapshot keeps `from`). */
+/**
+ * Receives each transition of a slot at `at` (to null: gone; the snapshot
+ * keeps `from`).
+ */
 export type SlotTransition = (
   slot: Slot,
-  change: { from: AlertState | null; to: AlertState | null; at: number },
+  from: AlertState | null,
+  to: AlertState | null,
+  at: number,
 ) => void;
 
 /** Options of {@linkcode AlertMachine}. */
@@ -29,8 +41,6 @@ export interface AlertMachineOptions {
   /** Where unreadable metrics are logged (once each until readable again). */
   log?: Logger;
 }
-
-const NO_SERIES: readonly MetricSample[] = Object.freeze([]);
 
 /**
  * Runs alerts through the state machine (see `engine.ts`). Evaluations
@@ -47,9 +57,9 @@ const NO_SERIES: readonly MetricSample[] = Object.freeze([]);
  * const machine = new AlertMachine({
  *   reader: { has: () => true, series: () => [{ labels: {}, value: 1 }] },
  *   suppressions: new SuppressionIndex(),
- *   emit: (slot, change) => console.log(slot.key, change.from, change.to),
+ *   emit: (slot, from, to) => console.log(slot.key, from, to),
  * });
- * machine.evaluate([new RuleEntry(rule)], Date.now());
+ * machine.evaluateAlone(new RuleEntry(rule), Date.now());
  * ```
  */
 export class AlertMachine {
@@ -58,14 +68,9 @@ export class AlertMachine {
   readonly #emitTo: SlotTransition;
   readonly #log: Logger | undefined;
   // Alerts waiting on `for` or `keep_firing_for`; rate rules waiting on their window.
-  readonly #timed = new Set<Slot>();
+  readonly #timed = new TimedSlots();
   readonly #timedRules = new Set<RuleEntry>();
   readonly #failing = new Set<string>();
-  // The last read: a value (unlabelled) or the series.
-  // Kept tagged (undefined between reads), so that passing it on never
-  // boxes a new HeapNumber as a double-represented field would.
-  #single: number | undefined = undefined;
-  #series: readonly MetricSample[] | null = null;
 
   /** Creates a machine with nothing timed. */
   constructor(options: AlertMachineOptions) {
@@ -76,33 +81,64 @@ export class AlertMachine {
   }
 
   /**
-   * Reads the metric of `group` (rules of one metric) once and evaluates
-   * each rule against it at `now`.
+   * Reads the metric of `group` once and evaluates each rule against it at
+   * `now`. When the read equals the group's last one and nothing of the
+   * group is due in time, nothing can change and nothing is done; a rule
+   * with no alert whose condition holds for no value read is passed over.
    */
-  evaluate(group: readonly RuleEntry[], now: number): void {
-    if (group.length === 0) return;
-    this.#read(group[0].rule.metric);
-    for (let i = 0; i < group.length; i++) this.#evaluateEntry(group[i], now);
+  evaluate(group: RuleGroup, now: number): void {
+    const changed = this.#read(group);
+    if (
+      !changed && group.valid && now < group.nextDeadline &&
+      now < group.rateDeadline
+    ) {
+      return;
+    }
+    group.mapColumns();
+    const entries = group.entries;
+    let rateDeadline = Infinity;
+    // Every timed alert is stepped below (its rule holds an alert), and
+    // lowers this again if it stays timed.
+    group.nextDeadline = Infinity;
+    for (let i = 0; i < entries.length; i++) {
+      if (!group.mayChange(i)) continue;
+      const entry = entries[i];
+      this.#evaluateEntry(entry, now);
+      if (entry.rates !== null) {
+        rateDeadline = Math.min(rateDeadline, entry.rates.deadline);
+      }
+    }
+    group.rateDeadline = rateDeadline;
+    group.valid = group.kind !== READ_NONE;
+  }
+
+  /** Reads the metric of `entry` and evaluates that one rule at `now`. */
+  evaluateAlone(entry: RuleEntry, now: number): void {
+    const group = entry.group!;
+    this.#read(group);
+    group.valid = false;
+    group.mapColumns();
+    this.#evaluateEntry(entry, now);
   }
 
   /** Applies what is due at `now`: for, keep_firing_for, rate windows. */
   tick(now: number): void {
-    for (const slot of this.#timed) {
-      if (slot.deadline > now) continue;
-      if (!slot.firing) this.#fire(slot, now, "pending");
-      else if (slot.clear) this.#resolve(slot, now);
+    if (this.#timed.size > 0) {
+      this.#timed.forEach((slot) => {
+        if (slot.deadline > now) return;
+        if (!slot.firing) this.#fire(slot, now, "pending");
+        else if (slot.clear) this.#resolve(slot, now);
+      });
     }
     for (const entry of this.#timedRules) {
       if (entry.rates!.deadline > now) continue;
-      this.#read(entry.rule.metric);
-      this.#evaluateEntry(entry, now);
+      this.evaluateAlone(entry, now);
     }
   }
 
   /** The earliest deadline of an alert or a rate window (Infinity: none). */
   nextDeadline(): number {
-    let next = Infinity;
-    for (const slot of this.#timed) next = Math.min(next, slot.deadline);
+    let next = this.#timed.earliest();
     for (const entry of this.#timedRules) {
       next = Math.min(next, entry.rates!.deadline);
     }
@@ -113,7 +149,7 @@ export class AlertMachine {
   end(entry: RuleEntry, now: number): void {
     for (const slot of entry.slots()) {
       this.#drop(slot);
-      this.#emit(slot, slot.state, null, now);
+      this.#emitTo(slot, slot.state, null, now);
     }
     entry.rates = null;
     this.#timedRules.delete(entry);
@@ -129,37 +165,41 @@ export class AlertMachine {
       const from = slot.state;
       slot.suppressed = suppressed;
       slot.stateSince = now;
-      this.#emit(slot, from, slot.state, now);
+      this.#emitTo(slot, from, slot.state, now);
     }
   }
 
-  /** Reads `metric` into `#single` or `#series` (no series when it fails). */
-  #read(metric: string): void {
+  /**
+   * Reads the group's metric into the group (none when the read fails,
+   * logged once until it reads again); true when it differs from the last.
+   */
+  #read(group: RuleGroup): boolean {
     const reader = this.#reader;
+    const metric = group.metric;
+    let changed: boolean;
     try {
-      const value = reader.value === undefined
-        ? undefined
-        : reader.value(metric);
-      this.#single = value;
-      this.#series = value === undefined ? reader.series(metric) : null;
+      changed = group.read(reader);
       if (this.#failing.size > 0) this.#failing.delete(metric);
     } catch (error) {
-      this.#series = NO_SERIES;
-      if (this.#failing.has(metric)) return;
-      this.#failing.add(metric);
-      this.#log?.warn(
-        "alert metric cannot be read; its alerts count as clear",
-        {
-          metric,
-          error: error instanceof Error ? error.message : String(error),
-        },
-      );
+      group.setNone();
+      if (!this.#failing.has(metric)) {
+        this.#failing.add(metric);
+        this.#log?.warn(
+          "alert metric cannot be read; its alerts count as clear",
+          {
+            metric,
+            error: error instanceof Error ? error.message : String(error),
+          },
+        );
+      }
+      return true;
     }
+    return changed;
   }
 
-  /** Evaluates one rule against the last read. */
+  /** Evaluates one rule against its group's last read. */
   #evaluateEntry(entry: RuleEntry, now: number): void {
-    const series = this.#series;
+    const group = entry.group!;
     const rule = entry.rule;
     const rates = rule.condition === "rate_of_change"
       ? (entry.rates ??= new RateState())
@@ -168,18 +208,15 @@ export class AlertMachine {
     let deadline = Infinity;
     let kept = 0;
     let windows = 0;
-    let unlabelled = -1;
-    if (series === null) {
-      this.#evaluateOne(entry, this.#single!, now);
+    if (group.kind === READ_SINGLE) {
+      this.#evaluateOne(entry, group.single, now);
     } else {
-      for (let i = 0; i < series.length; i++) {
-        const sample = series[i];
-        const port = sample.labels.port;
-        if (port === undefined) {
-          if (unlabelled < 0) unlabelled = i;
-          continue;
-        }
-        const value = sample.value;
+      const ports = group.ports;
+      const values = group.values;
+      const count = group.kind === READ_SERIES ? group.count : 0;
+      for (let i = 0; i < count; i++) {
+        const port = ports[i];
+        const value = values[i];
         let holds: boolean;
         if (rates !== null) {
           let window = rates.ports?.get(port);
@@ -195,7 +232,7 @@ export class AlertMachine {
         } else {
           holds = conditionHolds(rule, value);
         }
-        const slot = entry.ports?.get(port);
+        const slot = group.slotAt(entry.index, i);
         if (slot !== undefined) {
           slot.seen = generation;
           if (this.#step(slot, holds, value, now)) kept++;
@@ -204,8 +241,8 @@ export class AlertMachine {
           kept++;
         }
       }
-      if (unlabelled >= 0) {
-        this.#evaluateOne(entry, series[unlabelled].value, now);
+      if (group.kind === READ_SERIES && group.hasUnlabelled) {
+        this.#evaluateOne(entry, group.unlabelled, now);
       } else {
         if (rates !== null) rates.single = null;
         if (entry.single !== null) {
@@ -213,8 +250,11 @@ export class AlertMachine {
         }
       }
     }
-    if (entry.ports !== null && entry.ports.size > kept) {
-      for (const slot of entry.ports.values()) {
+    if (entry.portAlerts > kept) {
+      let next = entry.first;
+      while (next !== null) {
+        const slot = next;
+        next = slot.next;
         if (slot.seen !== generation) this.#step(slot, false, slot.value, now);
       }
     }
@@ -228,8 +268,11 @@ export class AlertMachine {
       deadline = Math.min(deadline, rates.single.expiresAt);
     }
     rates.deadline = deadline;
-    if (deadline === Infinity) this.#timedRules.delete(entry);
-    else this.#timedRules.add(entry);
+    if ((deadline !== Infinity) !== rates.timed) {
+      rates.timed = deadline !== Infinity;
+      if (rates.timed) this.#timedRules.add(entry);
+      else this.#timedRules.delete(entry);
+    }
   }
 
   /** Evaluates the alert without a port with `value`. */
@@ -258,11 +301,15 @@ export class AlertMachine {
   ): Slot {
     const slot = new Slot(entry, port, value, now);
     if (port === null) entry.single = slot;
-    else (entry.ports ??= new Map()).set(port, slot);
+    else {
+      entry.append(slot);
+      entry.group?.place(slot);
+    }
+    entry.group?.updateBusy(entry);
     if (entry.rule.forMs > 0) {
       slot.deadline = now + entry.rule.forMs;
-      this.#timed.add(slot);
-      this.#emit(slot, null, "pending", now);
+      this.#time(slot);
+      this.#emitTo(slot, null, "pending", now);
     } else {
       this.#fire(slot, now, null);
     }
@@ -276,23 +323,26 @@ export class AlertMachine {
       if (slot.clear) {
         slot.clear = false;
         slot.deadline = Infinity;
-        this.#timed.delete(slot);
-      } else if (!slot.firing && now >= slot.deadline) {
-        this.#fire(slot, now, "pending");
+        this.#untime(slot);
+      } else if (!slot.firing) {
+        if (now >= slot.deadline) this.#fire(slot, now, "pending");
+        else this.#time(slot);
       }
       return true;
     }
     if (!slot.firing) {
       this.#drop(slot);
-      this.#emit(slot, "pending", null, now);
+      this.#emitTo(slot, "pending", null, now);
       return false;
     }
     if (!slot.clear) {
       slot.clear = true;
       slot.deadline = now + slot.entry.rule.keepFiringForMs;
-      this.#timed.add(slot);
     }
-    if (now < slot.deadline) return true;
+    if (now < slot.deadline) {
+      this.#time(slot);
+      return true;
+    }
     this.#resolve(slot, now);
     return false;
   }
@@ -306,30 +356,39 @@ export class AlertMachine {
     );
     slot.stateSince = now;
     slot.deadline = Infinity;
-    this.#timed.delete(slot);
-    this.#emit(slot, from, slot.state, now);
+    this.#untime(slot);
+    this.#emitTo(slot, from, slot.state, now);
   }
 
   #resolve(slot: Slot, now: number): void {
     const from = slot.state;
     this.#drop(slot);
     slot.stateSince = now;
-    this.#emit(slot, from, "resolved", now);
+    this.#emitTo(slot, from, "resolved", now);
   }
 
   #drop(slot: Slot): void {
     const entry = slot.entry;
     if (slot.port === null) entry.single = null;
-    else entry.ports?.delete(slot.port);
-    this.#timed.delete(slot);
+    else {
+      entry.unlink(slot);
+      entry.group?.remove(slot);
+    }
+    entry.group?.updateBusy(entry);
+    this.#untime(slot);
   }
 
-  #emit(
-    slot: Slot,
-    from: AlertState | null,
-    to: AlertState | null,
-    now: number,
-  ): void {
-    this.#emitTo(slot, { from, to, at: now });
+  /** Puts `slot` in the timed set (waiting on its deadline, already set). */
+  #time(slot: Slot): void {
+    const group = slot.entry.group;
+    if (group !== null && slot.deadline < group.nextDeadline) {
+      group.nextDeadline = slot.deadline;
+    }
+    this.#timed.add(slot);
+  }
+
+  /** Takes `slot` out of the timed set. */
+  #untime(slot: Slot): void {
+    this.#timed.delete(slot);
   }
 }

@@ -7,7 +7,8 @@
  */
 
 import type { RateWindow } from "./conditions.ts";
-import { renderMessage } from "./template.ts";
+import type { RuleGroup } from "./groups.ts";
+import { compileMessage, type MessageTemplate } from "./template.ts";
 import type { Alert, AlertRule, AlertState } from "./types.ts";
 
 /** An enabled rule and its alerts. */
@@ -16,23 +17,65 @@ export class RuleEntry {
   rule: AlertRule;
   /** The alert without a port (an unlabelled metric), or null. */
   single: Slot | null = null;
-  /** Alerts by port (a per-port metric); null until the first. */
-  ports: Map<string, Slot> | null = null;
+  /**
+   * Alerts by port (a per-port metric), in the order they began: a list
+   * through `Slot.prev`/`Slot.next` (the group finds one by port).
+   */
+  first: Slot | null = null;
+  /** The last alert by port. */
+  last: Slot | null = null;
+  /** Alerts by port. */
+  portAlerts = 0;
   /** rate_of_change rules: their windows (null for the others). */
   rates: RateState | null = null;
   /** Evaluation count (marks the series seen in the current one). */
   generation = 0;
+  /** The description, compiled (the message itself when it is fixed). */
+  readonly template: string | MessageTemplate;
+  /** The group of the index the rule is in. */
+  group: RuleGroup | null = null;
+  /** Place in `group`. */
+  index = 0;
 
   /** Creates the entry of `rule`, with no alerts. */
   constructor(rule: AlertRule) {
     this.rule = rule;
+    this.template = compileMessage(rule);
   }
 
-  /** Every alert of the rule (allocates: not for the hot path). */
+  /** True when the rule holds an alert. */
+  holdsAlerts(): boolean {
+    return this.single !== null || this.portAlerts > 0;
+  }
+
+  /** Every alert of the rule, the one without a port first (allocates). */
   slots(): Slot[] {
     const slots = this.single === null ? [] : [this.single];
-    if (this.ports !== null) slots.push(...this.ports.values());
+    for (let slot = this.first; slot !== null; slot = slot.next) {
+      slots.push(slot);
+    }
     return slots;
+  }
+
+  /** Appends a port's alert to the list. */
+  append(slot: Slot): void {
+    slot.prev = this.last;
+    slot.next = null;
+    if (this.last === null) this.first = slot;
+    else this.last.next = slot;
+    this.last = slot;
+    this.portAlerts++;
+  }
+
+  /** Takes a port's alert out of the list. */
+  unlink(slot: Slot): void {
+    if (slot.prev === null) this.first = slot.next;
+    else slot.prev.next = slot.next;
+    if (slot.next === null) this.last = slot.prev;
+    else slot.next.prev = slot.prev;
+    slot.prev = null;
+    slot.next = null;
+    this.portAlerts--;
   }
 }
 
@@ -44,6 +87,8 @@ export class RateState {
   ports: Map<string, RateWindow> | null = null;
   /** When a window next slides past a sample (Infinity: never). */
   deadline: number = Infinity;
+  /** In the machine's set of rules waiting on a window. */
+  timed = false;
 }
 
 /**
@@ -56,6 +101,8 @@ export class Slot {
   readonly entry: RuleEntry;
   /** The port, or null. */
   readonly port: string | null;
+  /** `<rule id>` or `<rule id>|<port>`. */
+  readonly key: string;
   /** Past `for`: firing (or suppressed). */
   firing = false;
   /** Firing but suppressed by an operator. */
@@ -72,6 +119,19 @@ export class Slot {
   deadline: number = Infinity;
   /** The evaluation that last saw its series. */
   seen = 0;
+  /** Waiting in the machine's timed set (on `for` or `keep_firing_for`). */
+  timed = false;
+  /** The mark of its place in the timed set. */
+  timedMark = 0;
+  /** Neighbours in the rule's list of alerts by port. */
+  prev: Slot | null = null;
+  /** See `prev`. */
+  next: Slot | null = null;
+  /** The group's column of its port (`RuleGroup.place`), or -1. */
+  column = -1;
+  // The message last rendered, and the value it was rendered with.
+  #message: string | null = null;
+  #messageValue = 0;
 
   /** Creates a new alert of `entry` for `port`, seen at `now` with `value`. */
   constructor(
@@ -82,6 +142,8 @@ export class Slot {
   ) {
     this.entry = entry;
     this.port = port;
+    const id = entry.rule.id;
+    this.key = port === null ? id : `${id}|${port}`;
     this.value = value;
     this.activeSince = now;
     this.stateSince = now;
@@ -93,10 +155,22 @@ export class Slot {
     return this.suppressed ? "suppressed" : "firing";
   }
 
-  /** `<rule id>` or `<rule id>|<port>`. */
-  get key(): string {
-    const id = this.entry.rule.id;
-    return this.port === null ? id : `${id}|${this.port}`;
+  /**
+   * The rule's message for this alert (rendered again only when the value
+   * changed and the description names it).
+   */
+  get message(): string {
+    const template = this.entry.template;
+    if (typeof template === "string") return template;
+    const value = this.value;
+    if (
+      this.#message === null ||
+      (template.usesValue && !Object.is(value, this.#messageValue))
+    ) {
+      this.#message = template.render(this);
+      this.#messageValue = value;
+    }
+    return this.#message;
   }
 
   /**
@@ -115,7 +189,7 @@ export class Slot {
       value: this.value,
       activeSince: this.activeSince,
       stateSince: this.stateSince,
-      message: renderMessage(rule, this),
+      message: this.message,
     });
   }
 }

@@ -65,23 +65,91 @@ export function thresholdText(rule: AlertRule): string {
     : formatValue(rule.threshold);
 }
 
-/** The text of placeholder `name` for an alert, or undefined when unknown. */
-function placeholder(
-  name: string,
-  rule: AlertRule,
-  alert: { port: string | null; value: number },
-): string | undefined {
-  switch (name) {
-    case "port":
-      return alert.port ?? "";
-    case "value":
-      return formatValue(alert.value);
-    case "rule":
-      return rule.id;
-    case "threshold":
-      return thresholdText(rule);
+const PORT_HOLE = 0;
+const VALUE_HOLE = 1;
+
+/**
+ * A description with `{{rule}}` and `{{threshold}}` filled in once, and
+ * holes left for `{{port}}` and `{{value}}`.
+ */
+export class MessageTemplate {
+  /** Whether `{{value}}` appears (the message changes with the value). */
+  readonly usesValue: boolean;
+  // Literal texts, one more than the holes (port or value) between them.
+  readonly #texts: readonly string[];
+  readonly #holes: readonly number[];
+
+  /** Texts and the holes between them (see {@linkcode compileMessage}). */
+  constructor(texts: readonly string[], holes: readonly number[]) {
+    this.#texts = texts;
+    this.#holes = holes;
+    this.usesValue = holes.includes(VALUE_HOLE);
   }
-  return undefined;
+
+  /** The message of an alert. */
+  render(alert: { port: string | null; value: number }): string {
+    const texts = this.#texts;
+    const holes = this.#holes;
+    let out = texts[0];
+    for (let i = 0; i < holes.length; i++) {
+      out += holes[i] === PORT_HOLE
+        ? alert.port ?? ""
+        : formatValue(alert.value);
+      out += texts[i + 1];
+    }
+    return out;
+  }
+}
+
+/**
+ * `rule.description` prepared for rendering many times: the text itself when
+ * it has no `{{port}}` or `{{value}}` (placeholders filled, as
+ * {@linkcode renderMessage} fills them), else a {@linkcode MessageTemplate}.
+ *
+ * @example
+ * ```ts
+ * import type { AlertRule } from "./types.ts";
+ * declare const rule: AlertRule; // description "Port {{port}} is down"
+ * const template = compileMessage(rule);
+ * typeof template === "string"
+ *   ? template
+ *   : template.render({ port: "Ethernet0", value: 0 }); // "Port Ethernet0 is down"
+ * ```
+ */
+export function compileMessage(rule: AlertRule): string | MessageTemplate {
+  const text = rule.description;
+  let open = text.indexOf("{{");
+  if (open < 0) return text;
+  const texts: string[] = [];
+  const holes: number[] = [];
+  let literal = "";
+  let from = 0;
+  while (open >= 0) {
+    const close = text.indexOf("}}", open + 2);
+    if (close < 0) break;
+    const start = text.lastIndexOf("{{", close - 1);
+    const name = text.slice(start + 2, close).trim();
+    if (name === "port" || name === "value") {
+      texts.push(literal + text.slice(from, start));
+      literal = "";
+      holes.push(name === "port" ? PORT_HOLE : VALUE_HOLE);
+    } else {
+      const value = name === "rule"
+        ? rule.id
+        : name === "threshold"
+        ? thresholdText(rule)
+        : undefined;
+      literal += value === undefined
+        ? text.slice(from, close + 2)
+        : text.slice(from, start) + value;
+    }
+    from = close + 2;
+    open = text.indexOf("{{", from);
+  }
+  literal += text.slice(from);
+  if (holes.length === 0) return literal;
+  texts.push(literal);
+  return new MessageTemplate(texts, holes);
 }
 
 /**
@@ -89,8 +157,8 @@ function placeholder(
  * port (empty for an alert without one), `{{value}}` the value
  * ({@linkcode formatValue}), `{{rule}}` the rule id, `{{threshold}}`
  * {@linkcode thresholdText}; spaces inside the braces are allowed. Unknown
- * placeholders stay as written (the schema rejects them). A scan with
- * `indexOf`, no regular expression and nothing cached per rule.
+ * placeholders stay as written (the schema rejects them). The engine
+ * compiles each rule's description once ({@linkcode compileMessage}).
  *
  * @example
  * ```ts
@@ -103,21 +171,6 @@ export function renderMessage(
   rule: AlertRule,
   alert: { port: string | null; value: number },
 ): string {
-  const text = rule.description;
-  let open = text.indexOf("{{");
-  if (open < 0) return text;
-  let out = "";
-  let from = 0;
-  while (open >= 0) {
-    const close = text.indexOf("}}", open + 2);
-    if (close < 0) break;
-    const start = text.lastIndexOf("{{", close - 1);
-    const value = placeholder(text.slice(start + 2, close).trim(), rule, alert);
-    out += value === undefined
-      ? text.slice(from, close + 2)
-      : text.slice(from, start) + value;
-    from = close + 2;
-    open = text.indexOf("{{", from);
-  }
-  return out + text.slice(from);
+  const template = compileMessage(rule);
+  return typeof template === "string" ? template : template.render(alert);
 }

@@ -126,4 +126,11 @@ export interface MetricReader {
    * `MetricRegistry.value` is one.
    */
   value?(metric: string): number | undefined;
+  /**
+   * Optional fast path: for a per-port metric (one label, `port`), its
+   * series as a map from port to value, read without copying (the engine
+   * only reads it, at once), or undefined for a metric of another shape
+   * (then `series` is read). `MetricRegistry.byPort` is one.
+   */
+  byPort?(metric: string): ReadonlyMap<string, number> | undefined;
 }

@@ -327,6 +327,20 @@ export class MetricRegistry {
     return key === undefined ? undefined : entry.byLabel!().get(key);
   }
 
+  /**
+   * The series of a per-port metric (a gauge labelled `port`) as the map
+   * its source keeps, port → value, without copying it: read it at once
+   * and do not keep it. Undefined for a metric of another shape (read
+   * `series()`). Throws `UnknownMetricError` for an unknown rule name.
+   */
+  byPort(rule: string): ReadonlyMap<string, number> | undefined {
+    const entry = this.#entry(rule);
+    if (entry.byLabel === undefined || entry.info.label !== "port") {
+      return undefined;
+    }
+    return entry.byLabel();
+  }
+
   /** Every series of the metric with rule name `rule` (one when unlabelled). */
   series(rule: string): Sample[] {
     const entry = this.#entry(rule);

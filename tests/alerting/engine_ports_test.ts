@@ -154,3 +154,74 @@ Deno.test("1,000 ports: only the ports that change make transitions", () => {
   assert.deepEqual(r.take(), []);
   assert.equal(r.engine.active().length, 10);
 });
+
+Deno.test("ports coming and going in waves: transitions in series order, rule by rule, over many more ports than alerts at a time", () => {
+  // 300 ports, 5 down at a time, the down ones moving on each wave: the
+  // engine sees far more ports than it holds alerts for at once.
+  const r = rig();
+  const ports = Array.from({ length: 300 }, (_, i) => `Ethernet${i * 4}`);
+  for (const port of ports) r.reader.setPort("port_oper_up", port, 1);
+  const down = (fields: Parameters<typeof rule>[0]) =>
+    rule({
+      metric: "port_oper_up",
+      condition: "below",
+      threshold: 1,
+      ...fields,
+    });
+  r.engine.setRules([down({ id: "a" }), down({ id: "b" })]);
+  let before = new Set<string>();
+  for (let wave = 0; wave < 60; wave++) {
+    const now = new Set(ports.slice((wave * 5) % 300, (wave * 5) % 300 + 5));
+    for (const port of ports) {
+      r.reader.setPort("port_oper_up", port, now.has(port) ? 0 : 1);
+    }
+    r.engine.evaluate(["port_oper_up"]);
+    const expected: string[] = [];
+    for (const id of ["a", "b"]) {
+      for (const port of ports) {
+        if (now.has(port)) expected.push(`${id}|${port}: null -> firing`);
+        else if (before.has(port)) {
+          expected.push(`${id}|${port}: firing -> resolved`);
+        }
+      }
+    }
+    assert.deepEqual(r.take(), expected, `wave ${wave}`);
+    before = now;
+  }
+  assert.deepEqual(
+    r.engine.active().map((alert) => alert.key),
+    ["a", "b"].flatMap((id) => [...before].map((port) => `${id}|${port}`)),
+  );
+});
+
+Deno.test("series that disappear resolve in the order their alerts began, not the series order", () => {
+  const r = rig();
+  for (const port of ["Ethernet0", "Ethernet4", "Ethernet8"]) {
+    r.reader.setPort("port_oper_up", port, 1);
+  }
+  r.engine.setRules([rule({
+    id: "down",
+    metric: "port_oper_up",
+    condition: "below",
+    threshold: 1,
+  })]);
+  r.reader.setPort("port_oper_up", "Ethernet8", 0);
+  r.engine.evaluate(["port_oper_up"]);
+  r.reader.setPort("port_oper_up", "Ethernet0", 0);
+  r.engine.evaluate(["port_oper_up"]);
+  assert.deepEqual(r.take(), [
+    "down|Ethernet8: null -> firing",
+    "down|Ethernet0: null -> firing",
+  ]);
+  assert.deepEqual(r.engine.active().map((alert) => alert.port), [
+    "Ethernet8",
+    "Ethernet0",
+  ]);
+  r.reader.removePort("port_oper_up", "Ethernet0");
+  r.reader.removePort("port_oper_up", "Ethernet8");
+  r.engine.evaluate(["port_oper_up"]);
+  assert.deepEqual(r.take(), [
+    "down|Ethernet8: firing -> resolved",
+    "down|Ethernet0: firing -> resolved",
+  ]);
+});
