@@ -49,6 +49,7 @@ export const LIBC_SYMBOLS = {
     nonblocking: true,
   },
   setns: { parameters: ["i32", "i32"], result: "i32" },
+  usleep: { parameters: ["u32"], result: "i32" },
   open: { parameters: ["buffer", "i32"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "u64"], result: "i32" },
   statx: {
@@ -164,6 +165,20 @@ export async function poll(
   const ready = await libc().poll_nonblocking(bytes, 1n, timeoutMs);
   if (ready <= 0) return 0;
   return request.getInt16(6, true) & 0xffff;
+}
+
+/**
+ * Sleeps the calling (main) thread for `us` microseconds: the event loop
+ * stops meanwhile, so keep it short. Timers cannot wait less than about a
+ * millisecond; this can (e.g. to let a burst of datagrams gather).
+ *
+ * @example
+ * ```ts
+ * sleepMicroseconds(200);
+ * ```
+ */
+export function sleepMicroseconds(us: number): void {
+  libc().usleep(us);
 }
 
 /**

@@ -44,6 +44,14 @@ export interface Config {
      * daemon's own namespace, the normal case on a single-ASIC switch.
      */
     namespace: string;
+    /**
+     * Burst coalescing, in microseconds (0 to 10000; 0 turns it off): when
+     * a link message arrives less than 1 ms after the previous batch was
+     * read, wait this long before reading, so one STATE_DB round trip
+     * carries more messages under storms. A change after a quiet spell is
+     * never delayed. Default 250.
+     */
+    coalesce_us: number;
   };
   /** `[store]` */
   store: {
@@ -247,6 +255,7 @@ const configSchema: z.ZodType<Config> = z.strictObject({
       8 * 1024 * 1024,
     ),
     namespace: checkedString(namespaceProblem).default(""),
+    coalesce_us: z.number().int().min(0).max(10_000).default(250),
   }).prefault({}),
   store: z.strictObject({
     max_pending_writes: z.number().int().min(1).default(100_000),

@@ -143,6 +143,7 @@ function openLinkSocket(settings: Settings): LinkSocket {
     return LinkSocket.open({
       receiveBufferBytes: netlink.receive_buffer_bytes,
       netns,
+      coalesceUs: netlink.coalesce_us,
     });
   } catch (error) {
     if (!(error instanceof SyscallError || error instanceof NotNetnsError)) {

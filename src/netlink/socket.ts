@@ -34,6 +34,7 @@ import {
   SyscallError,
   tryRecv,
 } from "../../ffi/mod.ts";
+import { BurstGate } from "./burst.ts";
 import { encodeGetLinkDump } from "./link.ts";
 import {
   type FileIdentity,
@@ -58,7 +59,6 @@ export const POLL_INTERVAL_MS = 100;
 const DATAGRAM_BYTES = 64 * 1024;
 /** At most this many datagrams per `receive()`, so a storm cannot starve the loop. */
 const MAX_DATAGRAMS_PER_RECEIVE = 4096;
-
 /** Options of {@linkcode LinkSocket.open}. */
 export interface LinkSocketOptions {
   /**
@@ -73,6 +73,14 @@ export interface LinkSocketOptions {
    * A path that is not a network namespace raises `NotNetnsError`.
    */
   netns?: string;
+  /**
+   * In a burst (5,000 datagrams/s or more over the last 10-20 ms), a
+   * receive that had to wait sleeps this many microseconds before draining
+   * so the batch gathers more messages: fewer writes per message under
+   * storms, at most this much added latency then. Messages at a lower rate
+   * are never delayed. Default 0 (off).
+   */
+  coalesceUs?: number;
 }
 
 /** Options of {@linkcode LinkSocket.receive}. */
@@ -116,11 +124,17 @@ export class LinkSocket {
   #overflows = 0;
   #stats: DecodeStats = { decodeErrors: 0, dumpInterrupted: 0 };
   #buffer = new Uint8Array(DATAGRAM_BYTES);
+  readonly #burst: BurstGate;
 
-  private constructor(fd: number, portId: number, netns: FileIdentity) {
+  private constructor(
+    fd: number,
+    portId: number,
+    options: { netns: FileIdentity; coalesceUs: number },
+  ) {
     this.#fd = fd;
     this.#portId = portId;
-    this.#netns = netns;
+    this.#netns = options.netns;
+    this.#burst = new BurstGate(options.coalesceUs);
     this.#seq = Math.floor(Date.now() / 1000) >>> 0 || 1;
   }
 
@@ -177,7 +191,10 @@ export class LinkSocket {
       const address = new Uint8Array(12);
       getsockname(fd, address);
       const portId = new DataView(address.buffer).getUint32(4, true);
-      return new LinkSocket(fd, portId, netns);
+      return new LinkSocket(fd, portId, {
+        netns,
+        coalesceUs: options.coalesceUs ?? 0,
+      });
     } catch (error) {
       close(fd);
       throw error;
@@ -295,9 +312,16 @@ export class LinkSocket {
     this.#receiving = true;
     this.#receives++;
     try {
+      let waited = false;
       while (!this.#closed && !options.signal?.aborted) {
-        if (this.#drain(onDatagram) > 0) return;
+        if (waited) this.#burst.gather();
+        const count = this.#drain(onDatagram);
+        if (count > 0) {
+          this.#burst.count(count);
+          return;
+        }
         await poll(this.#fd, { timeoutMs: POLL_INTERVAL_MS });
+        waited = true;
       }
     } finally {
       this.#receiving = false;

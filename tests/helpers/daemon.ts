@@ -26,6 +26,8 @@ export interface StartDaemonOptions {
   onStdout?: (line: string) => void;
   /** Extra environment variables, e.g. `NOTIFY_SOCKET`, `WATCHDOG_USEC`. */
   env?: Record<string, string>;
+  /** The script to run instead of main.ts, e.g. a bundle. */
+  main?: string;
 }
 
 /** A running daemon. */
@@ -90,7 +92,8 @@ export async function startDaemon(
       "run",
       ...(options.permissions?.(dir) ?? ["--allow-all"]),
       ...(options.denoArgs ?? []),
-      MAIN,
+      ...extraDenoArgs(),
+      options.main ?? MAIN,
       "--config",
       configPath,
       "--db-config",
@@ -195,4 +198,14 @@ async function readLines(
     for (const part of parts) onLine(part);
   }
   if (rest !== "") onLine(rest);
+}
+
+/**
+ * `deno run` flags from `PORTSYNCD_DAEMON_DENO_ARGS` (space-separated), added
+ * to every daemon a test or tool starts: e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof` to profile the daemon under `deno task load`.
+ */
+function extraDenoArgs(): string[] {
+  const value = Deno.env.get("PORTSYNCD_DAEMON_DENO_ARGS") ?? "";
+  return value.split(" ").filter((arg) => arg !== "");
 }

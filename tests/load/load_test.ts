@@ -188,6 +188,7 @@ const SHAPE = {
     parallel: 0,
     storm_kind: "",
     v8_flags: null,
+    coalesce_us: null,
   },
   setup: { ports: 0, veth_pairs: 0, rules: 0, ready_ms: 0, rss_ready_mib: 0 },
   idle: {
@@ -210,6 +211,8 @@ const SHAPE = {
     mismatched_ports: 0,
     mismatches: [],
     port_writes: 0,
+    link_messages: 0,
+    batches: 0,
     overflows: 0,
     overflow_log_lines: 0,
     cpu_ms: CPU,
@@ -306,6 +309,10 @@ Deno.test({
         assert.equal(storm.changes, 2000);
         assert.ok(storm.convergence_ms !== null);
         assert.ok(storm.port_writes > 0, "the storm reached STATE_DB");
+        assert.ok(
+          storm.batches > 0 && storm.batches <= storm.link_messages,
+          "messages were read in batches",
+        );
         assert.ok(storm.rss_mib.peak >= storm.rss_mib.start);
         assertOrdered(storm.latency, `storm ${storm.offered_rate}`);
         assertOrdered(

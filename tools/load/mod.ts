@@ -33,6 +33,7 @@ import { renderSvg } from "./svg.ts";
 const USAGE = `usage: deno task load [--ports N] [--changes N] [--rates LIST]
                       [--storm-changes N] [--rules N] [--parallel N]
                       [--admin-only] [--quick] [--out DIR] [--v8-flags FLAGS]
+                      [--coalesce-us N]
        deno task load --plot RESULT.json [--out DIR]
 
   --ports N           ports, an even number from 4 to 2000 (veth pairs
@@ -50,6 +51,7 @@ const USAGE = `usage: deno task load [--ports N] [--changes N] [--rates LIST]
                       5000,max of 2000 changes (other options override)
   --out DIR           where the JSON and SVG go [bench/results]
   --v8-flags FLAGS    passed to the daemon as --v8-flags=FLAGS
+  --coalesce-us N     the daemon's [netlink] coalesce_us (its default if unset)
   --plot FILE         redraw DIR/latest.svg from a result JSON and exit`;
 
 /** A command-line problem: one line, exit 2. */
@@ -113,6 +115,7 @@ export function parseCommand(args: string[]): Command {
         quick: { type: "boolean", default: false },
         out: { type: "string" },
         "v8-flags": { type: "string" },
+        "coalesce-us": { type: "string" },
         plot: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -158,6 +161,9 @@ export function parseCommand(args: string[]): Command {
       probeGapMs: 10,
       quietMs: quick ? 500 : 2000,
       v8Flags: values["v8-flags"] ?? null,
+      coalesceUs: values["coalesce-us"] === undefined
+        ? null
+        : whole("coalesce-us", values["coalesce-us"], { min: 0, max: 10_000 }),
       command: ["deno task load", ...args].join(" "),
     },
   };

@@ -52,6 +52,10 @@ export interface StormResult {
   mismatches: string[];
   /** STATE_DB port writes the daemon made (`portsyncd_state_writes_total`). */
   port_writes: number;
+  /** Link messages the daemon handled (`portsyncd_events_total`). */
+  link_messages: number;
+  /** Batches it read them in, one STATE_DB round trip each at most (`portsyncd_batches_total`). */
+  batches: number;
   /** Increase of the daemon's `portsyncd_netlink_overflows_total`. */
   overflows: number;
   /** Its "netlink overflow" log lines during the storm. */
@@ -97,6 +101,8 @@ export interface LoadResult {
     /** `admin+mtu` (half and half) or `admin` (flips only). */
     storm_kind: "admin" | "admin+mtu";
     v8_flags: string | null;
+    /** The daemon's `[netlink] coalesce_us`, null for its default. */
+    coalesce_us: number | null;
   };
   setup: {
     ports: number;
@@ -224,7 +230,8 @@ export function summaryLines(result: LoadResult): string[] {
         `(settle ${storm.settle_ms ?? "-"} ms), equal=${storm.state_equal}, ` +
         `CPU daemon ${storm.cpu_ms.daemon} + redis ${storm.cpu_ms.redis} ms, ` +
         `RSS peak ${storm.rss_mib.peak} MiB, overflows ${storm.overflows}, ` +
-        `writes ${storm.port_writes}, latency ${lat(storm.latency)}`,
+        `writes ${storm.port_writes} for ${storm.link_messages} messages in ${storm.batches} batches, ` +
+        `latency ${lat(storm.latency)}`,
     );
   }
   return lines;

@@ -49,6 +49,8 @@ export interface LoadOptions {
   quietMs: number;
   /** `--v8-flags=` for the daemon, or null. */
   v8Flags: string | null;
+  /** `[netlink] coalesce_us` for the daemon, or null for its default. */
+  coalesceUs?: number | null;
   /** The command line, recorded in the result. */
   command: string;
   /** Progress lines go here (default: nowhere). */
@@ -111,6 +113,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       ports: options.ports,
       rules: options.rules,
       v8Flags: options.v8Flags,
+      coalesceUs: options.coalesceUs ?? null,
       onSpawned: (pids, at) =>
         spawned = new RssSampler(pids, { intervalMs: 100, origin: at }),
     });
@@ -204,6 +207,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         parallel,
         storm_kind: options.adminOnly ? "admin" : "admin+mtu",
         v8_flags: options.v8Flags,
+        coalesce_us: options.coalesceUs ?? null,
       },
       setup: {
         ports: rig.ports.length,
@@ -251,6 +255,8 @@ async function storm(
   const overflowsBefore = await rig.metric("portsyncd_netlink_overflows_total");
   const logFrom = rig.daemon.lines.length;
   const writesBefore = await rig.metric("portsyncd_state_writes_total");
+  const messagesBefore = await rig.metric("portsyncd_events_total");
+  const batchesBefore = await rig.metric("portsyncd_batches_total");
   const rssStart = await rssMiB(rig.daemon.pid);
   const cpuBefore = await cpuNow(rig);
   const stop = new AbortController();
@@ -301,6 +307,9 @@ async function storm(
     mismatches: convergence.comparison.mismatches,
     port_writes: (await rig.metric("portsyncd_state_writes_total")) -
       writesBefore,
+    link_messages: (await rig.metric("portsyncd_events_total")) -
+      messagesBefore,
+    batches: (await rig.metric("portsyncd_batches_total")) - batchesBefore,
     overflows: (await rig.metric("portsyncd_netlink_overflows_total")) -
       overflowsBefore,
     overflow_log_lines: countLines(rig, logFrom, /netlink overflow/),

@@ -28,6 +28,8 @@ export interface LoadRigOptions {
   rules: number;
   /** `--v8-flags=` value for the daemon, or null. */
   v8Flags: string | null;
+  /** `[netlink] coalesce_us` for the daemon, or null for its default. */
+  coalesceUs?: number | null;
   /** Called as soon as the daemon is spawned (to sample it from the start). */
   onSpawned?: (
     pids: { daemon: number; redis: number },
@@ -139,6 +141,9 @@ export async function startLoadRig(options: LoadRigOptions): Promise<LoadRig> {
     const daemon = await startDaemon({
       dbConfigPath: server.dbConfigPath,
       config: `[netlink]\nnamespace = "${ns.name}"\n` +
+        (options.coalesceUs == null
+          ? ""
+          : `coalesce_us = ${options.coalesceUs}\n`) +
         `[metrics]\nlisten = "127.0.0.1:${metricsPort}"\n` +
         (options.rules > 0 ? `[alerting]\n${ruleToml(options.rules)}` : ""),
       denoArgs: options.v8Flags === null
