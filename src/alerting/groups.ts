@@ -38,6 +38,11 @@ export function conditionCode(rule: AlertRule): number {
   return RATE;
 }
 
+/** `RuleGroup.deadlines` index: the earliest alert deadline. */
+export const DUE = 0;
+/** `RuleGroup.deadlines` index: the earliest rate window deadline. */
+export const WINDOWS = 1;
+
 /** Last read: nothing usable (not read yet, or it failed: every series clear). */
 export const READ_NONE = 0;
 /** Last read: an unlabelled value, in `single`. */
@@ -64,19 +69,12 @@ export class RuleGroup {
   readonly b: Float64Array;
   /** 1 when the rule holds an alert (it must be evaluated), per rule. */
   readonly busy: Uint8Array;
-  /**
-   * No alert of the group is due (`for` or `keep_firing_for` ending) before
-   * this time: exact after a full evaluation, lowered when one is timed.
-   */
-  nextDeadline = Infinity;
-  /** Earliest deadline of the group's rate windows at the last evaluation. */
-  rateDeadline = Infinity;
+
   /** True when every rule was last evaluated against this read. */
   valid = false;
   /** What the last read gave. */
   kind: number = READ_NONE;
-  /** The unlabelled value (`Single`). */
-  single = 0;
+
   /** `Series`: the series with a port label, in order. */
   readonly ports: string[] = [];
   /** `Series`: their values. */
@@ -85,14 +83,26 @@ export class RuleGroup {
   count = 0;
   /** `Series`: whether a series without a port label came (the first counts). */
   hasUnlabelled = false;
-  /** `Series`: that series' value. */
-  unlabelled = 0;
+  // The read's numbers are kept as the reader gave them (tagged fields:
+  // storing a double in a double-represented field allocates a new box).
+  /** `READ_SERIES`: that series' value. */
+  unlabelled: number | undefined = undefined;
+  /** The unlabelled value (`READ_SINGLE`). */
+  single: number | undefined = undefined;
+  /**
+   * `[DUE]`: no alert of the group is due (`for` or `keep_firing_for`
+   * ending) before this time: exact after a full evaluation, lowered when
+   * one is timed. `[WINDOWS]`: the earliest deadline of the group's rate
+   * windows at the last evaluation. (A typed array: stores never box.)
+   */
+  readonly deadlines: Float64Array = new Float64Array([Infinity, Infinity]);
   /** `Series`: per series, the column of its port, or -1 (`mapColumns`). */
   readonly readColumns: number[] = [];
   // Alerts by port, found without hashing: a column per port that has (or
-  // had, until the next compaction) an alert, with a cell per rule.
+  // had, until the next compaction) an alert, with a cell per rule, all in
+  // one array (cell of rule i in column c: c * rules + i).
   #columns = new Map<string, number>();
-  #cells: (Slot | undefined)[][] = [];
+  #cells: (Slot | undefined)[] = [];
   #placed = 0;
   // A series read in progress: differs so far, next index, unlabelled seen.
   #changed = false;
@@ -121,7 +131,7 @@ export class RuleGroup {
       this.busy[i] = entry.holdsAlerts() ? 1 : 0;
       for (const slot of entry.slots()) {
         if (slot.timed) {
-          this.nextDeadline = Math.min(this.nextDeadline, slot.deadline);
+          this.deadlines[DUE] = Math.min(this.deadlines[DUE], slot.deadline);
         }
         if (slot.port !== null) this.place(slot);
       }
@@ -131,9 +141,9 @@ export class RuleGroup {
   /** Finds the column of each series of the held read (before evaluating). */
   mapColumns(): void {
     const count = this.kind === READ_SERIES ? this.count : 0;
-    const columns = this.#columns;
     const readColumns = this.readColumns;
-    readColumns.length = count;
+    if (readColumns.length !== count) readColumns.length = count;
+    const columns = this.#columns;
     for (let j = 0; j < count; j++) {
       readColumns[j] = columns.size === 0
         ? -1
@@ -144,28 +154,31 @@ export class RuleGroup {
   /** The alert of rule `i` for series `j` of the held read, if any. */
   slotAt(i: number, j: number): Slot | undefined {
     const column = this.readColumns[j];
-    return column < 0 ? undefined : this.#cells[column][i];
+    return column < 0 ? undefined : this.#cells[column * this.codes.length + i];
   }
 
   /** Files a new alert by port of one of the group's rules. */
   place(slot: Slot): void {
     const port = slot.port!;
     let column = this.#columns.get(port);
-    if (column === undefined && this.#cells.length > 2 * this.#placed + 64) {
+    const rules = this.codes.length;
+    if (
+      column === undefined && this.#columns.size > 2 * this.#placed + 64
+    ) {
       // Files every listed alert again, this one included.
       this.#compact();
       return;
     }
     if (column === undefined) {
-      column = this.#cells.length;
+      column = this.#columns.size;
       this.#columns.set(port, column);
-      this.#cells.push(new Array(this.entries.length).fill(undefined));
+      for (let i = 0; i < rules; i++) this.#cells.push(undefined);
       const readColumns = this.readColumns;
       for (let j = 0; j < readColumns.length; j++) {
         if (this.ports[j] === port) readColumns[j] = column;
       }
     }
-    this.#cells[column][slot.entry.index] = slot;
+    this.#cells[column * rules + slot.entry.index] = slot;
     slot.column = column;
     this.#placed++;
   }
@@ -173,7 +186,7 @@ export class RuleGroup {
   /** Takes an alert by port out of its column. */
   remove(slot: Slot): void {
     if (slot.column < 0) return;
-    this.#cells[slot.column][slot.entry.index] = undefined;
+    this.#cells[slot.column * this.codes.length + slot.entry.index] = undefined;
     slot.column = -1;
     this.#placed--;
   }
@@ -201,9 +214,9 @@ export class RuleGroup {
     if (code === RATE || this.busy[i] !== 0) return true;
     const a = this.a[i];
     const b = this.b[i];
-    if (this.kind === READ_SINGLE) return holds(code, a, b, this.single);
+    if (this.kind === READ_SINGLE) return holds(code, a, b, this.single!);
     if (this.kind !== READ_SERIES) return false;
-    if (this.hasUnlabelled && holds(code, a, b, this.unlabelled)) return true;
+    if (this.hasUnlabelled && holds(code, a, b, this.unlabelled!)) return true;
     const values = this.values;
     for (let j = 0; j < this.count; j++) {
       if (holds(code, a, b, values[j])) return true;
@@ -256,7 +269,7 @@ export class RuleGroup {
   #add(port: string, value: number): void {
     const j = this.#next++;
     if (j < this.count) {
-      if (this.ports[j] !== port || !Object.is(this.values[j], value)) {
+      if (this.ports[j] !== port || !same(this.values[j], value)) {
         this.#changed = true;
         this.ports[j] = port;
         this.values[j] = value;
@@ -272,7 +285,7 @@ export class RuleGroup {
   #addUnlabelled(value: number): void {
     if (this.#sawUnlabelled) return;
     this.#sawUnlabelled = true;
-    if (!this.hasUnlabelled || !Object.is(this.unlabelled, value)) {
+    if (!this.hasUnlabelled || !same(this.unlabelled!, value)) {
       this.#changed = true;
     }
     this.unlabelled = value;
@@ -291,7 +304,7 @@ export class RuleGroup {
 
   #setSingle(value: number): boolean {
     const changed = this.kind !== READ_SINGLE ||
-      !Object.is(this.single, value);
+      !same(this.single!, value);
     this.kind = READ_SINGLE;
     this.single = value;
     return changed;
@@ -308,8 +321,24 @@ export class RuleGroup {
   }
 }
 
-/** Whether condition `code` (not RATE) holds for `value`. */
-function holds(code: number, a: number, b: number, value: number): boolean {
+/**
+ * `Object.is` for numbers.
+ */
+function same(a: number, b: number): boolean {
+  if (a === b) return a !== 0 || 1 / a === 1 / b;
+  return a !== a && b !== b;
+}
+
+/**
+ * Whether condition `code` (not RATE) holds for `value`, with the rule's
+ * `a` and `b` of {@linkcode RuleGroup}: `conditionHolds` on the arrays.
+ */
+export function holds(
+  code: number,
+  a: number,
+  b: number,
+  value: number,
+): boolean {
   switch (code) {
     case ABOVE:
       return value > a;

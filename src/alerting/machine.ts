@@ -7,12 +7,16 @@
  */
 
 import type { Logger } from "../log/mod.ts";
-import { conditionHolds, RateWindow } from "./conditions.ts";
+import { RateWindow } from "./conditions.ts";
 import {
+  DUE,
+  holds as meets,
+  RATE,
   READ_NONE,
   READ_SERIES,
   READ_SINGLE,
   type RuleGroup,
+  WINDOWS,
 } from "./groups.ts";
 import { RateState, type RuleEntry, Slot } from "./slots.ts";
 import type { SuppressionIndex } from "./suppression_index.ts";
@@ -89,8 +93,8 @@ export class AlertMachine {
   evaluate(group: RuleGroup, now: number): void {
     const changed = this.#read(group);
     if (
-      !changed && group.valid && now < group.nextDeadline &&
-      now < group.rateDeadline
+      !changed && group.valid && now < group.deadlines[DUE] &&
+      now < group.deadlines[WINDOWS]
     ) {
       return;
     }
@@ -99,7 +103,7 @@ export class AlertMachine {
     let rateDeadline = Infinity;
     // Every timed alert is stepped below (its rule holds an alert), and
     // lowers this again if it stays timed.
-    group.nextDeadline = Infinity;
+    group.deadlines[DUE] = Infinity;
     for (let i = 0; i < entries.length; i++) {
       if (!group.mayChange(i)) continue;
       const entry = entries[i];
@@ -108,7 +112,7 @@ export class AlertMachine {
         rateDeadline = Math.min(rateDeadline, entry.rates.deadline);
       }
     }
-    group.rateDeadline = rateDeadline;
+    group.deadlines[WINDOWS] = rateDeadline;
     group.valid = group.kind !== READ_NONE;
   }
 
@@ -200,16 +204,17 @@ export class AlertMachine {
   /** Evaluates one rule against its group's last read. */
   #evaluateEntry(entry: RuleEntry, now: number): void {
     const group = entry.group!;
-    const rule = entry.rule;
-    const rates = rule.condition === "rate_of_change"
-      ? (entry.rates ??= new RateState())
-      : null;
+    const index = entry.index;
+    // The condition from the group's arrays: the rule itself is read only
+    // for a rate rule (and when an alert starts).
+    const code = group.codes[index];
+    const rates = code === RATE ? (entry.rates ??= new RateState()) : null;
     const generation = ++entry.generation;
     let deadline = Infinity;
     let kept = 0;
     let windows = 0;
     if (group.kind === READ_SINGLE) {
-      this.#evaluateOne(entry, group.single, now);
+      this.#evaluateOne(entry, group.single!, now);
     } else {
       const ports = group.ports;
       const values = group.values;
@@ -219,6 +224,7 @@ export class AlertMachine {
         const value = values[i];
         let holds: boolean;
         if (rates !== null) {
+          const rule = entry.rule;
           let window = rates.ports?.get(port);
           if (window === undefined) {
             window = new RateWindow(rule.windowMs);
@@ -230,9 +236,9 @@ export class AlertMachine {
           holds = window.holds(now, rule.threshold);
           deadline = Math.min(deadline, window.expiresAt);
         } else {
-          holds = conditionHolds(rule, value);
+          holds = meets(code, group.a[index], group.b[index], value);
         }
-        const slot = group.slotAt(entry.index, i);
+        const slot = group.slotAt(index, i);
         if (slot !== undefined) {
           slot.seen = generation;
           if (this.#step(slot, holds, value, now)) kept++;
@@ -242,7 +248,7 @@ export class AlertMachine {
         }
       }
       if (group.kind === READ_SERIES && group.hasUnlabelled) {
-        this.#evaluateOne(entry, group.unlabelled, now);
+        this.#evaluateOne(entry, group.unlabelled!, now);
       } else {
         if (rates !== null) rates.single = null;
         if (entry.single !== null) {
@@ -277,15 +283,18 @@ export class AlertMachine {
 
   /** Evaluates the alert without a port with `value`. */
   #evaluateOne(entry: RuleEntry, value: number, now: number): void {
-    const rule = entry.rule;
+    const group = entry.group!;
+    const index = entry.index;
+    const code = group.codes[index];
     let holds: boolean;
-    if (rule.condition === "rate_of_change") {
+    if (code === RATE) {
+      const rule = entry.rule;
       const rates = entry.rates ??= new RateState();
       const window = rates.single ??= new RateWindow(rule.windowMs);
       window.add(now, value);
       holds = window.holds(now, rule.threshold);
     } else {
-      holds = conditionHolds(rule, value);
+      holds = meets(code, group.a[index], group.b[index], value);
     }
     const slot = entry.single;
     if (slot !== null) this.#step(slot, holds, value, now);
@@ -381,8 +390,8 @@ export class AlertMachine {
   /** Puts `slot` in the timed set (waiting on its deadline, already set). */
   #time(slot: Slot): void {
     const group = slot.entry.group;
-    if (group !== null && slot.deadline < group.nextDeadline) {
-      group.nextDeadline = slot.deadline;
+    if (group !== null && slot.deadline < group.deadlines[DUE]) {
+      group.deadlines[DUE] = slot.deadline;
     }
     this.#timed.add(slot);
   }

@@ -8,7 +8,7 @@
 
 import type { RateWindow } from "./conditions.ts";
 import type { RuleGroup } from "./groups.ts";
-import { compileMessage, type MessageTemplate } from "./template.ts";
+import { renderMessage } from "./template.ts";
 import type { Alert, AlertRule, AlertState } from "./types.ts";
 
 /** An enabled rule and its alerts. */
@@ -30,8 +30,6 @@ export class RuleEntry {
   rates: RateState | null = null;
   /** Evaluation count (marks the series seen in the current one). */
   generation = 0;
-  /** The description, compiled (the message itself when it is fixed). */
-  readonly template: string | MessageTemplate;
   /** The group of the index the rule is in. */
   group: RuleGroup | null = null;
   /** Place in `group`. */
@@ -40,7 +38,6 @@ export class RuleEntry {
   /** Creates the entry of `rule`, with no alerts. */
   constructor(rule: AlertRule) {
     this.rule = rule;
-    this.template = compileMessage(rule);
   }
 
   /** True when the rule holds an alert. */
@@ -119,9 +116,7 @@ export class Slot {
   deadline: number = Infinity;
   /** The evaluation that last saw its series. */
   seen = 0;
-  /** Waiting in the machine's timed set (on `for` or `keep_firing_for`). */
-  timed = false;
-  /** The mark of its place in the timed set. */
+  /** The mark of its place in the machine's timed set; 0 when not in it. */
   timedMark = 0;
   /** Neighbours in the rule's list of alerts by port. */
   prev: Slot | null = null;
@@ -129,9 +124,6 @@ export class Slot {
   next: Slot | null = null;
   /** The group's column of its port (`RuleGroup.place`), or -1. */
   column = -1;
-  // The message last rendered, and the value it was rendered with.
-  #message: string | null = null;
-  #messageValue = 0;
 
   /** Creates a new alert of `entry` for `port`, seen at `now` with `value`. */
   constructor(
@@ -155,22 +147,9 @@ export class Slot {
     return this.suppressed ? "suppressed" : "firing";
   }
 
-  /**
-   * The rule's message for this alert (rendered again only when the value
-   * changed and the description names it).
-   */
-  get message(): string {
-    const template = this.entry.template;
-    if (typeof template === "string") return template;
-    const value = this.value;
-    if (
-      this.#message === null ||
-      (template.usesValue && !Object.is(value, this.#messageValue))
-    ) {
-      this.#message = template.render(this);
-      this.#messageValue = value;
-    }
-    return this.#message;
+  /** Waiting in the machine's timed set (on `for` or `keep_firing_for`). */
+  get timed(): boolean {
+    return this.timedMark !== 0;
   }
 
   /**
@@ -189,7 +168,7 @@ export class Slot {
       value: this.value,
       activeSince: this.activeSince,
       stateSince: this.stateSince,
-      message: this.message,
+      message: renderMessage(rule, this),
     });
   }
 }

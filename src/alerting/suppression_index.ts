@@ -70,6 +70,7 @@ export class SuppressionIndex {
 
   /** True when the alert of `ruleId` (and `port`) is suppressed at `now`. */
   suppressed(ruleId: string, port: string | null, now: number): boolean {
+    if (this.#byRule.size === 0) return false;
     const entry = this.#byRule.get(ruleId);
     if (entry === undefined) return false;
     if (entry.all !== undefined && (entry.all === null || now < entry.all)) {

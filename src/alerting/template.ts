@@ -65,61 +65,36 @@ export function thresholdText(rule: AlertRule): string {
     : formatValue(rule.threshold);
 }
 
-const PORT_HOLE = 0;
-const VALUE_HOLE = 1;
+// A description split once into literal texts and the known placeholders
+// between them (`texts` has one more entry than `holes`).
+const PORT = 0;
+const VALUE = 1;
+const RULE = 2;
+const THRESHOLD = 3;
+const HOLES: ReadonlyMap<string, number> = new Map([
+  ["port", PORT],
+  ["value", VALUE],
+  ["rule", RULE],
+  ["threshold", THRESHOLD],
+]);
 
-/**
- * A description with `{{rule}}` and `{{threshold}}` filled in once, and
- * holes left for `{{port}}` and `{{value}}`.
- */
-export class MessageTemplate {
-  /** Whether `{{value}}` appears (the message changes with the value). */
-  readonly usesValue: boolean;
-  // Literal texts, one more than the holes (port or value) between them.
-  readonly #texts: readonly string[];
-  readonly #holes: readonly number[];
-
-  /** Texts and the holes between them (see {@linkcode compileMessage}). */
-  constructor(texts: readonly string[], holes: readonly number[]) {
-    this.#texts = texts;
-    this.#holes = holes;
-    this.usesValue = holes.includes(VALUE_HOLE);
-  }
-
-  /** The message of an alert. */
-  render(alert: { port: string | null; value: number }): string {
-    const texts = this.#texts;
-    const holes = this.#holes;
-    let out = texts[0];
-    for (let i = 0; i < holes.length; i++) {
-      out += holes[i] === PORT_HOLE
-        ? alert.port ?? ""
-        : formatValue(alert.value);
-      out += texts[i + 1];
-    }
-    return out;
-  }
+interface Template {
+  texts: string[];
+  holes: number[];
 }
 
+/** Split descriptions by their text (shared by rules with the same one). */
+const TEMPLATES = new Map<string, Template>();
+/** Most descriptions kept split; past this the cache starts again. */
+const TEMPLATE_CACHE_LIMIT = 1024;
+
 /**
- * `rule.description` prepared for rendering many times: the text itself when
- * it has no `{{port}}` or `{{value}}` (placeholders filled, as
- * {@linkcode renderMessage} fills them), else a {@linkcode MessageTemplate}.
- *
- * @example
- * ```ts
- * import type { AlertRule } from "./types.ts";
- * declare const rule: AlertRule; // description "Port {{port}} is down"
- * const template = compileMessage(rule);
- * typeof template === "string"
- *   ? template
- *   : template.render({ port: "Ethernet0", value: 0 }); // "Port Ethernet0 is down"
- * ```
+ * Splits a description as the placeholders are read: the innermost `{{`
+ * before each `}}`, the name trimmed; unknown ones stay as written.
  */
-export function compileMessage(rule: AlertRule): string | MessageTemplate {
-  const text = rule.description;
+function split(text: string): Template {
   let open = text.indexOf("{{");
-  if (open < 0) return text;
+  if (open < 0) return { texts: [text], holes: [] };
   const texts: string[] = [];
   const holes: number[] = [];
   let literal = "";
@@ -128,28 +103,19 @@ export function compileMessage(rule: AlertRule): string | MessageTemplate {
     const close = text.indexOf("}}", open + 2);
     if (close < 0) break;
     const start = text.lastIndexOf("{{", close - 1);
-    const name = text.slice(start + 2, close).trim();
-    if (name === "port" || name === "value") {
-      texts.push(literal + text.slice(from, start));
-      literal = "";
-      holes.push(name === "port" ? PORT_HOLE : VALUE_HOLE);
+    const hole = HOLES.get(text.slice(start + 2, close).trim());
+    if (hole === undefined) {
+      literal += text.slice(from, close + 2);
     } else {
-      const value = name === "rule"
-        ? rule.id
-        : name === "threshold"
-        ? thresholdText(rule)
-        : undefined;
-      literal += value === undefined
-        ? text.slice(from, close + 2)
-        : text.slice(from, start) + value;
+      texts.push(literal + text.slice(from, start));
+      holes.push(hole);
+      literal = "";
     }
     from = close + 2;
     open = text.indexOf("{{", from);
   }
-  literal += text.slice(from);
-  if (holes.length === 0) return literal;
-  texts.push(literal);
-  return new MessageTemplate(texts, holes);
+  texts.push(literal + text.slice(from));
+  return { texts, holes };
 }
 
 /**
@@ -157,8 +123,8 @@ export function compileMessage(rule: AlertRule): string | MessageTemplate {
  * port (empty for an alert without one), `{{value}}` the value
  * ({@linkcode formatValue}), `{{rule}}` the rule id, `{{threshold}}`
  * {@linkcode thresholdText}; spaces inside the braces are allowed. Unknown
- * placeholders stay as written (the schema rejects them). The engine
- * compiles each rule's description once ({@linkcode compileMessage}).
+ * placeholders stay as written (the schema rejects them). Each description
+ * is split once (a bounded cache by text, nothing kept per rule or alert).
  *
  * @example
  * ```ts
@@ -171,6 +137,35 @@ export function renderMessage(
   rule: AlertRule,
   alert: { port: string | null; value: number },
 ): string {
-  const template = compileMessage(rule);
-  return typeof template === "string" ? template : template.render(alert);
+  const text = rule.description;
+  if (text.length === 0) return text;
+  let template = TEMPLATES.get(text);
+  if (template === undefined) {
+    template = split(text);
+    if (TEMPLATES.size >= TEMPLATE_CACHE_LIMIT) TEMPLATES.clear();
+    TEMPLATES.set(text, template);
+  }
+  const { texts, holes } = template;
+  if (holes.length === 0) return texts[0];
+  let out = texts[0];
+  for (let i = 0; i < holes.length; i++) {
+    out += fill(holes[i], rule, alert) + texts[i + 1];
+  }
+  return out;
+}
+
+function fill(
+  hole: number,
+  rule: AlertRule,
+  alert: { port: string | null; value: number },
+): string {
+  switch (hole) {
+    case PORT:
+      return alert.port ?? "";
+    case VALUE:
+      return formatValue(alert.value);
+    case RULE:
+      return rule.id;
+  }
+  return thresholdText(rule);
 }

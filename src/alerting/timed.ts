@@ -1,8 +1,8 @@
 /**
  * The alerts waiting on a deadline (`for` or `keep_firing_for`), in the
  * order they began to wait, as a `Set` would keep them, without a hash
- * lookup per change: a slot carries whether it waits and the mark of its
- * place; leaving only clears the flag, and the list drops stale places when
+ * lookup per change: a slot carries the mark of its place (0 when it does
+ * not wait); leaving only clears the mark, and the list drops stale places when
  * they outnumber the live ones.
  * @module
  */
@@ -24,8 +24,7 @@ export class TimedSlots {
 
   /** Adds `slot` at the end, unless it already waits. */
   add(slot: Slot): void {
-    if (slot.timed) return;
-    slot.timed = true;
+    if (slot.timedMark !== 0) return;
     slot.timedMark = ++this.#mark;
     this.#slots.push(slot);
     this.#marks.push(slot.timedMark);
@@ -34,8 +33,8 @@ export class TimedSlots {
 
   /** Removes `slot` if it waits. */
   delete(slot: Slot): void {
-    if (!slot.timed) return;
-    slot.timed = false;
+    if (slot.timedMark === 0) return;
+    slot.timedMark = 0;
     this.#live--;
     if (this.#visiting === 0 && this.#slots.length > 2 * this.#live + 64) {
       this.#compact();
@@ -51,7 +50,7 @@ export class TimedSlots {
     try {
       for (let i = 0; i < this.#slots.length; i++) {
         const slot = this.#slots[i];
-        if (slot.timed && slot.timedMark === this.#marks[i]) visit(slot);
+        if (slot.timedMark === this.#marks[i]) visit(slot);
       }
     } finally {
       this.#visiting--;
@@ -66,7 +65,7 @@ export class TimedSlots {
     let next = Infinity;
     for (let i = 0; i < this.#slots.length; i++) {
       const slot = this.#slots[i];
-      if (slot.timed && slot.timedMark === this.#marks[i]) {
+      if (slot.timedMark === this.#marks[i]) {
         next = Math.min(next, slot.deadline);
       }
     }
@@ -78,7 +77,7 @@ export class TimedSlots {
     const marks: number[] = [];
     for (let i = 0; i < this.#slots.length; i++) {
       const slot = this.#slots[i];
-      if (slot.timed && slot.timedMark === this.#marks[i]) {
+      if (slot.timedMark === this.#marks[i]) {
         slots.push(slot);
         marks.push(this.#marks[i]);
       }

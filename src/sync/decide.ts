@@ -71,15 +71,17 @@ export function coalesce(
       options.onIgnored?.(event, reason);
       continue;
     }
-    const change = changes.get(event.name) ??
-      { port: event.name, deleted: false, link: null };
+    let change = changes.get(event.name);
+    if (change === undefined) {
+      change = { port: event.name, deleted: false, link: null };
+      changes.set(event.name, change);
+    }
     if (event.type === "dellink") {
       change.deleted = true;
       change.link = null;
     } else {
       change.link = event;
     }
-    changes.set(event.name, change);
   }
   return changes;
 }
@@ -105,19 +107,20 @@ export function followRenames(
   names: Map<number, string>,
 ): LinkEvent[] {
   let result: LinkEvent[] | null = null;
-  events.forEach((event, index) => {
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index];
     const known = names.get(event.ifindex);
     if (known !== undefined && known !== event.name) {
       result ??= events.slice(0, index);
       result.push({ ...event, type: "dellink", name: known, master: null });
     }
-    result?.push(event);
+    if (result !== null) result.push(event);
     if (event.type === "dellink" || !event.name.startsWith(PORT_PREFIX)) {
-      names.delete(event.ifindex);
-    } else {
+      if (known !== undefined) names.delete(event.ifindex);
+    } else if (known !== event.name) {
       names.set(event.ifindex, event.name);
     }
-  });
+  }
   return result ?? events;
 }
 
@@ -147,8 +150,9 @@ export function fieldsMatch(
   current: Fields | undefined,
 ): boolean {
   if (current === undefined) return false;
-  for (const [field, value] of Object.entries(wanted)) {
-    if (current[field] !== value) return false;
+  for (const field in wanted) {
+    if (!Object.hasOwn(wanted, field)) continue;
+    if (current[field] !== wanted[field]) return false;
   }
   return true;
 }
