@@ -22,9 +22,9 @@
 import { LinkSocket } from "../src/netlink/socket.ts";
 import type { Netns } from "../tests/helpers/netns.ts";
 import { LinkRequestSocket } from "./load/link_request.ts";
-import { createClient } from "redis";
+import { createClient, type RedisClientType } from "@redis/client";
 
-type Subscriber = ReturnType<typeof createClient>;
+type Subscriber = RedisClientType;
 
 /** Percentiles of a set of samples, in microseconds. */
 export interface LatencyFigures {

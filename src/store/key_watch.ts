@@ -11,7 +11,7 @@
  * @module
  */
 
-import { createClient } from "redis";
+import { createClient, type RedisClientType } from "@redis/client";
 import type { RedisInstance } from "../config/db_config.ts";
 
 /** Receives a watch's events. */
@@ -60,7 +60,7 @@ export function keyspaceEventsCover(flags: string): boolean {
     NEEDED_CLASSES.every((flag) => flags.includes(flag));
 }
 
-type Client = ReturnType<typeof createClient>;
+type Client = RedisClientType;
 
 interface Entry {
   channel: string;

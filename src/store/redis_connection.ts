@@ -14,7 +14,7 @@
  * @module
  */
 
-import { ErrorReply } from "redis";
+import { ErrorReply } from "@redis/client";
 import { StoreBacklogError, StoreError } from "./types.ts";
 import {
   type CommandSender,

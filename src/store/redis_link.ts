@@ -21,7 +21,7 @@
  * @module
  */
 
-import { createClient } from "redis";
+import { createClient } from "@redis/client";
 import { StoreError } from "./types.ts";
 
 type RedisClient = ReturnType<typeof createClient>;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { createClient } from "redis";
+import { createClient } from "@redis/client";
 import type { MemoryStore } from "../../src/store/memory_store.ts";
 import type {
   Database,
