@@ -3,7 +3,7 @@
  * messages, `decodeNotices`) + sync decisions and writes (`PortSync.handle`
  * on MemoryStore) + the real metric registry (`startMetrics`, EngineMetrics
  * observing) + the alert engine evaluating the batch's metrics, with 0, 10,
- * 50 and 1,000 rules. Three shapes of traffic: 64-message datagrams that
+ * 50 and 1,000 rules of the mix in `rule_mix.ts`. Three shapes of traffic: 64-message datagrams that
  * leave the ports as they were (no transitions: the steady state), 64-message
  * datagrams that take Ethernet0/4 down and up in turn (per-port and
  * ports_oper_down alerts fire and resolve every batch), and one message per
@@ -19,8 +19,6 @@
  */
 
 import { AlertEngine } from "../src/alerting/engine.ts";
-import { parseRule } from "../src/alerting/rules.ts";
-import type { AlertRule } from "../src/alerting/types.ts";
 import { parseDbConfig } from "../src/config/db_config.ts";
 import { BUILTIN_DB_CONFIG } from "../src/config/settings.ts";
 import { createLogger } from "../src/log/mod.ts";
@@ -29,66 +27,9 @@ import { concatMessages, decodeNotices } from "../src/netlink/mod.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";
 import { PortSync } from "../src/sync/port_sync.ts";
 import { LINK_FIXTURES } from "../tests/netlink/fixtures.ts";
+import { BATCH_METRICS, mixRules, WINDOWED_METRICS } from "./rule_mix.ts";
 
 const log = createLogger("error");
-
-/** The counters and gauges a handled batch changes: evaluated after each batch. */
-const BATCH_METRICS = [
-  "events_total",
-  "batches_total",
-  "state_writes_total",
-  "ignored_messages_total",
-  "ports_oper_up",
-  "ports_oper_down",
-  "port_oper_up",
-  "latency_count",
-];
-
-/**
- * Windowed values (they also move with time alone, and reading a
- * percentile after a new event re-merges six HDR slots, ~4 µs): evaluated
- * on the daemon's 1 s timer, with `tick()` every 250 ms.
- */
-const WINDOWED_METRICS = ["latency_p99_us", "events_per_second_1s"];
-
-/** Rule `i` of a mix over the batch's metrics (per-port, rates, latency). */
-function mixRule(i: number): AlertRule {
-  const id = `rule_${i}`;
-  const kinds: Record<string, unknown>[] = [
-    { metric: "ports_oper_down", condition: "above", threshold: i % 3 },
-    {
-      metric: "port_oper_up",
-      condition: "below",
-      threshold: 1,
-      description: "Port {{port}} is down",
-    },
-    {
-      metric: "events_total",
-      condition: "rate_of_change",
-      threshold: 1e9 + i,
-      window: "60s",
-    },
-    { metric: "latency_p99_us", condition: "above", threshold: 10_000 + i },
-    { metric: "ports_oper_up", condition: "between", min: 0, max: 2 + i % 5 },
-    { metric: "state_writes_total", condition: "above", threshold: 1e12 + i },
-    { metric: "events_per_second_1s", condition: "above", threshold: 1e7 + i },
-    {
-      metric: "port_oper_up",
-      condition: "equals",
-      threshold: 0,
-      for: "5s",
-      keep_firing_for: "1s",
-    },
-    { metric: "batches_total", condition: "above", threshold: 1e12 + i },
-    {
-      metric: "ignored_messages_total",
-      condition: "rate_of_change",
-      threshold: 1e6 + i,
-      window: "10s",
-    },
-  ];
-  return parseRule({ id, ...kinds[i % kinds.length] });
-}
 
 /** `count` captured messages (by fixture index, cycled) in one datagram. */
 function datagram(indexes: number[], count: number): Uint8Array {
@@ -123,7 +64,7 @@ globalThis.addEventListener("unload", () => void metrics.close());
 /** An engine on the registry with `count` rules of the mix. */
 function engine(count: number): AlertEngine {
   const alerts = new AlertEngine({ reader: metrics.registry, log });
-  alerts.setRules(Array.from({ length: count }, (_, i) => mixRule(i)));
+  alerts.setRules(mixRules(count));
   return alerts;
 }
 
