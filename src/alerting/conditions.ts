@@ -129,6 +129,32 @@ export class RateWindow {
 
   /** The rate per second over the window ending at `now`, or NaN. */
   rate(now: number): number {
+    this.#slide(now);
+    if (this.#count < 2) return NaN;
+    const samples = this.#samples;
+    const first = this.#slot(0);
+    const last = this.#slot(this.#count - 1);
+    return (samples[last + 1] - samples[first + 1]) * 1000 / this.windowMs;
+  }
+
+  /**
+   * Whether the rate at `now` meets `threshold` ({@linkcode rateHolds}).
+   * The rate is worked out here as `rate()` works it out, without handing a
+   * number back (which boxes it when the call is not inlined).
+   */
+  holds(now: number, threshold: number): boolean {
+    this.#slide(now);
+    if (this.#count < 2) return false;
+    const samples = this.#samples;
+    const first = this.#slot(0);
+    const last = this.#slot(this.#count - 1);
+    const rate = (samples[last + 1] - samples[first + 1]) * 1000 /
+      this.windowMs;
+    return threshold >= 0 ? rate > threshold : rate < threshold;
+  }
+
+  /** Drops the samples the window ending at `now` no longer needs. */
+  #slide(now: number): void {
     const samples = this.#samples;
     const start = now - this.windowMs;
     if (this.#count > 1 && samples[this.#slot(1)] <= start) {
@@ -138,15 +164,6 @@ export class RateWindow {
       }
       this.#expire();
     }
-    if (this.#count < 2) return NaN;
-    const first = this.#slot(0);
-    const last = this.#slot(this.#count - 1);
-    return (samples[last + 1] - samples[first + 1]) * 1000 / this.windowMs;
-  }
-
-  /** Whether the rate at `now` meets `threshold` ({@linkcode rateHolds}). */
-  holds(now: number, threshold: number): boolean {
-    return rateHolds(this.rate(now), threshold);
   }
 
   #expire(): void {

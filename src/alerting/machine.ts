@@ -308,7 +308,13 @@ export class AlertMachine {
     value: number,
     now: number,
   ): Slot {
-    const slot = new Slot(entry, port, value, now);
+    let slot = entry.spare;
+    if (slot !== null) {
+      entry.spare = null;
+      slot.restart(port, value, now);
+    } else {
+      slot = new Slot(entry, port, value, now);
+    }
     if (port === null) entry.single = slot;
     else {
       entry.append(slot);
@@ -376,8 +382,10 @@ export class AlertMachine {
     this.#emitTo(slot, from, "resolved", now);
   }
 
+  /** Takes an alert out (its transition is emitted next; then it is spare). */
   #drop(slot: Slot): void {
     const entry = slot.entry;
+    entry.spare = slot;
     if (slot.port === null) entry.single = null;
     else {
       entry.unlink(slot);

@@ -26,6 +26,11 @@ export class RuleEntry {
   last: Slot | null = null;
   /** Alerts by port. */
   portAlerts = 0;
+  /**
+   * The alert that ended last, kept to start the rule's next one without
+   * allocating (a flapping port ends and starts alerts all the time).
+   */
+  spare: Slot | null = null;
   /** rate_of_change rules: their windows (null for the others). */
   rates: RateState | null = null;
   /** Evaluation count (marks the series seen in the current one). */
@@ -97,9 +102,9 @@ export class Slot {
   /** The rule's entry. */
   readonly entry: RuleEntry;
   /** The port, or null. */
-  readonly port: string | null;
+  port: string | null;
   /** `<rule id>` or `<rule id>|<port>`. */
-  readonly key: string;
+  key: string;
   /** Past `for`: firing (or suppressed). */
   firing = false;
   /** Firing but suppressed by an operator. */
@@ -139,6 +144,23 @@ export class Slot {
     this.value = value;
     this.activeSince = now;
     this.stateSince = now;
+  }
+
+  /** Makes an ended alert of the rule new again for `port`, seen at `now` with `value`. */
+  restart(port: string | null, value: number, now: number): void {
+    if (port !== this.port) {
+      this.port = port;
+      const id = this.entry.rule.id;
+      this.key = port === null ? id : `${id}|${port}`;
+    }
+    this.firing = false;
+    this.suppressed = false;
+    this.clear = false;
+    this.value = value;
+    this.activeSince = now;
+    this.stateSince = now;
+    this.deadline = Infinity;
+    this.seen = 0;
   }
 
   /** The published state. */
