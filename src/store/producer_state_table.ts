@@ -23,16 +23,26 @@ export type ProducerChange =
  * One script for a whole batch of changes. KEYS: the key set and the del
  * set. ARGV: the channel, the pending-hash prefix (`_T<sep>`), then for each
  * change either `D key` or `S key n f1 v1 ... fn vn`. Publishes `G` once if
- * any key was newly added to the key set; returns that number of keys.
+ * any key was newly added to the key set; returns that number of keys. The
+ * keys go into the key set first, 1,000 per SADD (the script is atomic, so
+ * only the end state is seen; `unpack` takes at most ~8,000 values).
  */
 const APPLY_LUA = `
-local added = 0
+local keys = {}
 local i = 3
 while i <= #ARGV do
-  local op = ARGV[i]
+  keys[#keys + 1] = ARGV[i + 1]
+  if ARGV[i] == 'D' then i = i + 2 else i = i + 3 + 2 * tonumber(ARGV[i + 2]) end
+end
+local added = 0
+for first = 1, #keys, 1000 do
+  local last = math.min(first + 999, #keys)
+  added = added + redis.call('SADD', KEYS[1], unpack(keys, first, last))
+end
+i = 3
+while i <= #ARGV do
   local key = ARGV[i + 1]
-  added = added + redis.call('SADD', KEYS[1], key)
-  if op == 'D' then
+  if ARGV[i] == 'D' then
     redis.call('SADD', KEYS[2], key)
     redis.call('DEL', ARGV[2] .. key)
     i = i + 2

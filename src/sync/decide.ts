@@ -269,8 +269,10 @@ export function planReconcile(input: ReconcileInput): StateWrite[] {
  */
 export function configFieldsForAppl(fields: Fields): Fields {
   const result: Fields = {};
-  for (const [name, value] of Object.entries(fields)) {
-    result[name.split("@")[0]] = value;
+  for (const name in fields) {
+    if (!Object.hasOwn(fields, name)) continue;
+    const at = name.indexOf("@");
+    result[at < 0 ? name : name.slice(0, at)] = fields[name];
   }
   return result;
 }

@@ -12,6 +12,13 @@ import type {
 } from "../store/producer_state_table.ts";
 import { configFieldsForAppl } from "./decide.ts";
 
+/**
+ * Most changes per producer script call at start-up: one call for 100,000
+ * ports holds Redis for its whole run, builds a Lua table of 1.3 million
+ * arguments, and is sent twice when the script must be loaded first.
+ */
+const PUBLISH_CHUNK = 4096;
+
 /** The APPL_DB / STATE_DB table portsyncd writes. */
 export const PORT_TABLE = "PORT_TABLE";
 /** The CONFIG_DB table ports are configured in. */
@@ -61,8 +68,9 @@ export async function readPortConfig(
 
 /**
  * Publishes the configured ports to APPL_DB `PORT_TABLE` through the
- * producer, then `PortConfigDone` with `count` = the number of ports, all in
- * one round trip. Ports with no fields are skipped (the consumer would read
+ * producer (one script call per 4,096 ports, in order, the calls after the
+ * first pipelined), then, once they all succeeded, `PortConfigDone` with
+ * `count` = the number of ports. Ports with no fields are skipped (the consumer would read
  * an empty set as a delete) and returned.
  *
  * @example
@@ -88,10 +96,22 @@ export async function publishPortConfig(
     }
     changes.push({ key: port, fields });
   }
-  changes.push({
+  // The first script call alone (it may have to load the script first: a
+  // NOSCRIPT makes the store send the call again), then the other ports'
+  // calls together; PortConfigDone only once every port is in.
+  await producer.apply(changes.slice(0, PUBLISH_CHUNK));
+  const rest: Promise<number>[] = [];
+  for (
+    let start = PUBLISH_CHUNK;
+    start < changes.length;
+    start += PUBLISH_CHUNK
+  ) {
+    rest.push(producer.apply(changes.slice(start, start + PUBLISH_CHUNK)));
+  }
+  await Promise.all(rest);
+  await producer.apply([{
     key: "PortConfigDone",
     fields: { count: String(changes.length) },
-  });
-  await producer.apply(changes);
+  }]);
   return skipped;
 }
