@@ -4,8 +4,8 @@
  * sub-views, no attribute walker object), with the same checks, error
  * reasons and offsets as {@linkcode AttributeDecoder}. Interface names,
  * link kinds and MAC addresses repeat from message to message, so their
- * strings come from small bounded caches: decoding a known port allocates
- * only its event.
+ * strings come from small direct-mapped caches: decoding a known port
+ * allocates only its event.
  * @module
  */
 
@@ -42,8 +42,8 @@ const TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xffff;
 
 /** Longest value decoded without TextDecoder (interface names are < 16). */
 const ASCII_LIMIT = 64;
-/** Most strings (names, kinds) and addresses each cache keeps before it starts again. */
-const CACHE_LIMIT = 4096;
+/** Slots of each cache (a power of two): one string per slot, replaced on a miss. */
+const CACHE_SLOTS = 4096;
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 const HEX: readonly string[] = Array.from(
@@ -51,10 +51,16 @@ const HEX: readonly string[] = Array.from(
   (_, byte) => byte.toString(16).padStart(2, "0"),
 );
 
-/** Short ASCII strings by a hash of their bytes (checked on every hit). */
-const STRINGS = new Map<number, string>();
-/** Six-byte addresses as text, by their 48-bit value (exact). */
-const ADDRESSES = new Map<number, string>();
+// Direct-mapped caches (no hashing of a key string, nothing to grow or
+// clear: a dump of 100,000 new names only replaces slots).
+/** Short ASCII strings, in the slot of a hash of their bytes (checked on every hit). */
+const STRINGS: (string | undefined)[] = new Array(CACHE_SLOTS).fill(undefined);
+/** Six-byte addresses as text, in the slot of their 48-bit value. */
+const ADDRESSES: (string | undefined)[] = new Array(CACHE_SLOTS).fill(
+  undefined,
+);
+/** The 48-bit values of the addresses in `ADDRESSES`. */
+const ADDRESS_KEYS = new Float64Array(CACHE_SLOTS).fill(-1);
 
 /**
  * Decodes the link payload `bytes[start, end)` (`view` spans `bytes`) of a
@@ -277,7 +283,8 @@ function cachedAscii(
   stop: number,
   hash: number,
 ): string {
-  const cached = STRINGS.get(hash);
+  const slot = hash & (CACHE_SLOTS - 1);
+  const cached = STRINGS[slot];
   if (cached !== undefined && cached.length === stop - start) {
     let same = true;
     for (let i = start; i < stop; i++) {
@@ -290,8 +297,7 @@ function cachedAscii(
   }
   let text = "";
   for (let i = start; i < stop; i++) text += String.fromCharCode(bytes[i]);
-  if (STRINGS.size >= CACHE_LIMIT) STRINGS.clear();
-  STRINGS.set(hash, text);
+  STRINGS[slot] = text;
   return text;
 }
 
@@ -304,14 +310,15 @@ function formatAddress(
   if (end === start) return null;
   if (end - start === 6) {
     // 48 bits: an exact key.
-    const key = ((bytes[start] << 8 | bytes[start + 1]) * 0x100000000) +
-      ((bytes[start + 2] << 24 | bytes[start + 3] << 16 |
-        bytes[start + 4] << 8 | bytes[start + 5]) >>> 0);
-    const cached = ADDRESSES.get(key);
-    if (cached !== undefined) return cached;
+    const high = bytes[start] << 8 | bytes[start + 1];
+    const low = (bytes[start + 2] << 24 | bytes[start + 3] << 16 |
+      bytes[start + 4] << 8 | bytes[start + 5]) >>> 0;
+    const key = high * 0x100000000 + low;
+    const slot = (low ^ (low >>> 12) ^ high) & (CACHE_SLOTS - 1);
+    if (ADDRESS_KEYS[slot] === key) return ADDRESSES[slot]!;
     const text = hexJoin(bytes, start, end);
-    if (ADDRESSES.size >= CACHE_LIMIT) ADDRESSES.clear();
-    ADDRESSES.set(key, text);
+    ADDRESS_KEYS[slot] = key;
+    ADDRESSES[slot] = text;
     return text;
   }
   return hexJoin(bytes, start, end);

@@ -248,8 +248,8 @@ Deno.test("a link message inside an unaligned datagram tail still decodes", () =
 });
 
 Deno.test("names, kinds and addresses decode right past the decoder's string caches (more than they hold, same lengths and hashes probed)", () => {
-  // 10,000 distinct names of the same length and addresses (the caches keep
-  // 4,096 each and start again), decoded twice: every one as encoded.
+  // 10,000 distinct names of the same length and addresses (the caches have
+  // 4,096 slots each, replaced on a miss), decoded twice: each as encoded.
   const events: LinkEvent[] = [];
   for (let i = 0; i < 10_000; i++) {
     const hex = i.toString(16).padStart(4, "0");
@@ -267,7 +267,7 @@ Deno.test("names, kinds and addresses decode right past the decoder's string cac
     }
   }
   // Two names with the same length and the same hash (FNV-1a as the cache
-  // keys them), in turn: each decodes as itself.
+  // slots them), in turn: each decodes as itself.
   for (const name of ["Ethernet2uj60", "Ethernetzwf80", "Ethernet2uj60"]) {
     const [message] = parseMessages(encodeLinkMessage({ ...ETHERNET0, name }));
     assert.equal(decodeLinkMessage(message.payload, message.type).name, name);
