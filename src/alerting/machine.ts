@@ -75,6 +75,10 @@ export class AlertMachine {
   readonly #timed = new TimedSlots();
   readonly #timedRules = new Set<RuleEntry>();
   readonly #failing = new Set<string>();
+  // nextDeadline()'s answer while nothing timed has left or moved later (a
+  // typed array: storing a double in a field would box it).
+  readonly #earliest = new Float64Array([Infinity]);
+  #earliestKnown = false;
 
   /** Creates a machine with nothing timed. */
   constructor(options: AlertMachineOptions) {
@@ -142,11 +146,21 @@ export class AlertMachine {
 
   /** The earliest deadline of an alert or a rate window (Infinity: none). */
   nextDeadline(): number {
+    if (this.#earliestKnown) return this.#earliest[0];
     let next = this.#timed.earliest();
     for (const entry of this.#timedRules) {
       next = Math.min(next, entry.rates!.deadline);
     }
+    this.#earliest[0] = next;
+    this.#earliestKnown = true;
     return next;
+  }
+
+  /** A deadline was set: the cached earliest can only move down to it. */
+  #lowerEarliest(deadline: number): void {
+    if (this.#earliestKnown && deadline < this.#earliest[0]) {
+      this.#earliest[0] = deadline;
+    }
   }
 
   /** Ends every alert of a rule that changed or is gone (→ null). */
@@ -157,6 +171,7 @@ export class AlertMachine {
     }
     entry.rates = null;
     this.#timedRules.delete(entry);
+    this.#earliestKnown = false;
   }
 
   /** Re-applies suppression to the firing alerts of `entry`. */
@@ -273,6 +288,10 @@ export class AlertMachine {
     if (rates.single !== null) {
       deadline = Math.min(deadline, rates.single.expiresAt);
     }
+    if (deadline === rates.deadline) return;
+    // The earliest deadline may have been this one: work it out again.
+    if (rates.deadline <= this.#earliest[0]) this.#earliestKnown = false;
+    this.#lowerEarliest(deadline);
     rates.deadline = deadline;
     if ((deadline !== Infinity) !== rates.timed) {
       rates.timed = deadline !== Infinity;
@@ -401,11 +420,14 @@ export class AlertMachine {
     if (group !== null && slot.deadline < group.deadlines[DUE]) {
       group.deadlines[DUE] = slot.deadline;
     }
+    this.#lowerEarliest(slot.deadline);
     this.#timed.add(slot);
   }
 
   /** Takes `slot` out of the timed set. */
   #untime(slot: Slot): void {
+    if (!slot.timed) return;
     this.#timed.delete(slot);
+    this.#earliestKnown = false;
   }
 }
