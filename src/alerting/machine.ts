@@ -20,6 +20,7 @@ import {
 } from "./groups.ts";
 import { RateState, type RuleEntry, Slot } from "./slots.ts";
 import type { SuppressionIndex } from "./suppression_index.ts";
+import { MetricReads } from "./reads.ts";
 import { TimedSlots } from "./timed.ts";
 import type { AlertState, MetricReader } from "./types.ts";
 
@@ -67,14 +68,12 @@ export interface AlertMachineOptions {
  * ```
  */
 export class AlertMachine {
-  readonly #reader: MetricReader;
+  readonly #reads: MetricReads;
   readonly #suppressions: SuppressionIndex;
   readonly #emitTo: SlotTransition;
-  readonly #log: Logger | undefined;
   // Alerts waiting on `for` or `keep_firing_for`; rate rules waiting on their window.
   readonly #timed = new TimedSlots();
   readonly #timedRules = new Set<RuleEntry>();
-  readonly #failing = new Set<string>();
   // nextDeadline()'s answer while nothing timed has left or moved later (a
   // typed array: storing a double in a field would box it).
   readonly #earliest = new Float64Array([Infinity]);
@@ -82,10 +81,9 @@ export class AlertMachine {
 
   /** Creates a machine with nothing timed. */
   constructor(options: AlertMachineOptions) {
-    this.#reader = options.reader;
+    this.#reads = new MetricReads(options.reader, options.log);
     this.#suppressions = options.suppressions;
     this.#emitTo = options.emit;
-    this.#log = options.log;
   }
 
   /**
@@ -95,7 +93,7 @@ export class AlertMachine {
    * with no alert whose condition holds for no value read is passed over.
    */
   evaluate(group: RuleGroup, now: number): void {
-    const changed = this.#read(group);
+    const changed = this.#reads.read(group);
     if (
       !changed && group.valid && now < group.deadlines[DUE] &&
       now < group.deadlines[WINDOWS]
@@ -123,7 +121,7 @@ export class AlertMachine {
   /** Reads the metric of `entry` and evaluates that one rule at `now`. */
   evaluateAlone(entry: RuleEntry, now: number): void {
     const group = entry.group!;
-    this.#read(group);
+    this.#reads.read(group);
     group.valid = false;
     group.mapColumns();
     this.#evaluateEntry(entry, now);
@@ -186,34 +184,6 @@ export class AlertMachine {
       slot.stateSince = now;
       this.#emitTo(slot, from, slot.state, now);
     }
-  }
-
-  /**
-   * Reads the group's metric into the group (none when the read fails,
-   * logged once until it reads again); true when it differs from the last.
-   */
-  #read(group: RuleGroup): boolean {
-    const reader = this.#reader;
-    const metric = group.metric;
-    let changed: boolean;
-    try {
-      changed = group.read(reader);
-      if (this.#failing.size > 0) this.#failing.delete(metric);
-    } catch (error) {
-      group.setNone();
-      if (!this.#failing.has(metric)) {
-        this.#failing.add(metric);
-        this.#log?.warn(
-          "alert metric cannot be read; its alerts count as clear",
-          {
-            metric,
-            error: error instanceof Error ? error.message : String(error),
-          },
-        );
-      }
-      return true;
-    }
-    return changed;
   }
 
   /** Evaluates one rule against its group's last read. */

@@ -128,7 +128,7 @@ export class Slot {
   /** See `prev`. */
   next: Slot | null = null;
   /** The group's column of its port (`RuleGroup.place`), or -1. */
-  column = -1;
+  column: number = -1;
 
   /** Creates a new alert of `entry` for `port`, seen at `now` with `value`. */
   constructor(
