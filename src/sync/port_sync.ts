@@ -181,12 +181,21 @@ export class PortSync {
     const receivedAt = options.receivedAt ?? performance.now();
     const writesBefore = this.counters.stateWrites + this.counters.stateDeletes;
     const events: LinkEvent[] = [];
+    let messages = 0;
     let dumpDone = false;
     let overflow = false;
     for (const notice of notices) {
       if (notice.kind === "link") {
-        events.push(notice.event);
-        this.#dump?.note(notice.event, notice.seq);
+        messages++;
+        const dump = this.#dump;
+        if (dump === null) {
+          events.push(notice.event);
+          continue;
+        }
+        dump.note(notice.event, notice.seq);
+        // A dump's own replies are written by the reconcile at its end, in
+        // one pass against what STATE_DB holds; live changes go out now.
+        if (notice.seq !== dump.seq) events.push(notice.event);
       } else if (notice.kind === "dump_done") {
         if (notice.seq === this.#dump?.seq) dumpDone = true;
       } else if (notice.kind === "overflow") {
@@ -196,7 +205,7 @@ export class PortSync {
       }
     }
     this.counters.batches++;
-    this.counters.linkMessages += events.length;
+    this.counters.linkMessages += messages;
     if (events.length > 0) await this.#applyEvents(events);
     if (dumpDone) await this.#dumpCompleted();
     if (overflow) {
@@ -208,7 +217,7 @@ export class PortSync {
     await this.#maybePublishInitDone();
     if (this.observers.empty) return;
     this.observers.emit("batchHandled", {
-      messages: events.length,
+      messages,
       receivedAt,
       ackedAt: performance.now(),
       writes: this.counters.stateWrites + this.counters.stateDeletes -
@@ -355,7 +364,7 @@ export class PortSync {
     for (const [port, link] of previous) {
       if (!this.#kernel.has(port)) {
         this.observers.emit("portChanged", port, null);
-      } else if (this.#kernel.get(port) !== link) {
+      } else if (!sameLink(this.#kernel.get(port)!, link)) {
         this.observers.emit("portChanged", port, this.#kernel.get(port)!);
       }
     }
@@ -376,7 +385,12 @@ export class PortSync {
       if (fields.state !== undefined) written.set(port, fields);
     }
     for (const port of this.#kernel.keys()) {
-      if (!inAppl.has(port)) this.#awaitingAppl.add(port);
+      if (inAppl.has(port)) {
+        this.#pendingInit?.delete(port);
+        this.#awaitingAppl.delete(port);
+      } else {
+        this.#awaitingAppl.add(port);
+      }
     }
     const writes = planReconcile({ links: this.#kernel, inAppl, state });
     await this.#table.write(writes);
@@ -417,4 +431,14 @@ export class PortSync {
     this.#log.info("every configured port seen; PortInitDone published");
     this.observers.emit("initDone");
   }
+}
+
+/** True when two messages say the same about a link (every field). */
+function sameLink(a: LinkEvent, b: LinkEvent): boolean {
+  return a === b || (
+    a.type === b.type && a.name === b.name && a.ifindex === b.ifindex &&
+    a.flags === b.flags && a.admin === b.admin && a.oper === b.oper &&
+    a.mtu === b.mtu && a.master === b.master && a.kind === b.kind &&
+    a.operstate === b.operstate && a.address === b.address
+  );
 }
