@@ -57,3 +57,42 @@ export class DumpView {
     }
   }
 }
+
+/**
+ * The ports whose link differs between two views of the kernel (every
+ * field compared), with the new link, or null for a port that is gone.
+ *
+ * @example
+ * ```ts
+ * import type { LinkEvent } from "../netlink/types.ts";
+ * declare const before: Map<string, LinkEvent>, after: Map<string, LinkEvent>;
+ * for (const [port, link] of linkDifferences(before, after)) {
+ *   console.log(port, link === null ? "gone" : link.oper);
+ * }
+ * ```
+ */
+export function linkDifferences(
+  previous: ReadonlyMap<string, LinkEvent>,
+  next: ReadonlyMap<string, LinkEvent>,
+): [string, LinkEvent | null][] {
+  const changed: [string, LinkEvent | null][] = [];
+  for (const [port, link] of previous) {
+    const now = next.get(port);
+    if (now === undefined) changed.push([port, null]);
+    else if (!sameLink(now, link)) changed.push([port, now]);
+  }
+  for (const [port, link] of next) {
+    if (!previous.has(port)) changed.push([port, link]);
+  }
+  return changed;
+}
+
+/** True when two messages say the same about a link (every field). */
+function sameLink(a: LinkEvent, b: LinkEvent): boolean {
+  return a === b || (
+    a.type === b.type && a.name === b.name && a.ifindex === b.ifindex &&
+    a.flags === b.flags && a.admin === b.admin && a.oper === b.oper &&
+    a.mtu === b.mtu && a.master === b.master && a.kind === b.kind &&
+    a.operstate === b.operstate && a.address === b.address
+  );
+}

@@ -23,7 +23,7 @@ import {
 import { PORT_TABLE, publishPortConfig, readPortConfig } from "./startup.ts";
 import { checkWarmStart, type WarmStart } from "../warm_restart/check.ts";
 import { newCounters, type SyncCounters } from "./stats.ts";
-import { DumpView } from "./dump_view.ts";
+import { DumpView, linkDifferences } from "./dump_view.ts";
 import { StatePortTable } from "./state_table.ts";
 import { Observers, type SyncObserver } from "./observer.ts";
 import { ApplPresence } from "./appl_presence.ts";
@@ -344,7 +344,9 @@ export class PortSync {
     this.#kernel = this.#dump!.links;
     this.#dump = null;
     this.observers.emit("dumpCompleted", this.#kernel.size);
-    this.#reportDifferences(previous);
+    for (const [port, link] of linkDifferences(previous, this.#kernel)) {
+      this.observers.emit("portChanged", port, link);
+    }
     this.#names = new Map(
       [...this.#kernel.values()].map((link) => [link.ifindex, link.name]),
     );
@@ -355,21 +357,6 @@ export class PortSync {
     if (this.#dumpAgain) {
       this.#dumpAgain = false;
       this.requestResync("changes during the previous dump");
-    }
-  }
-
-  /** Tells observers of every port a dump found changed or gone. */
-  #reportDifferences(previous: ReadonlyMap<string, LinkEvent>): void {
-    if (this.observers.empty) return;
-    for (const [port, link] of previous) {
-      if (!this.#kernel.has(port)) {
-        this.observers.emit("portChanged", port, null);
-      } else if (!sameLink(this.#kernel.get(port)!, link)) {
-        this.observers.emit("portChanged", port, this.#kernel.get(port)!);
-      }
-    }
-    for (const [port, link] of this.#kernel) {
-      if (!previous.has(port)) this.observers.emit("portChanged", port, link);
     }
   }
 
@@ -431,14 +418,4 @@ export class PortSync {
     this.#log.info("every configured port seen; PortInitDone published");
     this.observers.emit("initDone");
   }
-}
-
-/** True when two messages say the same about a link (every field). */
-function sameLink(a: LinkEvent, b: LinkEvent): boolean {
-  return a === b || (
-    a.type === b.type && a.name === b.name && a.ifindex === b.ifindex &&
-    a.flags === b.flags && a.admin === b.admin && a.oper === b.oper &&
-    a.mtu === b.mtu && a.master === b.master && a.kind === b.kind &&
-    a.operstate === b.operstate && a.address === b.address
-  );
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DumpView } from "../../src/sync/dump_view.ts";
+import { DumpView, linkDifferences } from "../../src/sync/dump_view.ts";
 import { link } from "./links.ts";
 
 Deno.test("dump view: replies and later live messages make the kernel's ports", () => {
@@ -28,4 +28,26 @@ Deno.test("dump view: ignored links never count as ports", () => {
   view.note(link("Ethernet4"), 1);
   view.note(link("Ethernet4", { type: "dellink", master: 3 }), 0);
   assert.deepEqual([...view.links.keys()], ["Ethernet4"]);
+});
+
+Deno.test("linkDifferences: gone, changed in any field and new ports; equal copies are not differences", () => {
+  const before = new Map([
+    ["Ethernet0", link("Ethernet0")],
+    ["Ethernet4", link("Ethernet4")],
+    ["Ethernet8", link("Ethernet8")],
+  ]);
+  const after = new Map([
+    ["Ethernet0", link("Ethernet0")], // a new object saying the same
+    ["Ethernet4", { ...link("Ethernet4"), address: "02:00:00:00:00:99" }],
+    ["Ethernet12", link("Ethernet12")],
+  ]);
+  assert.deepEqual(
+    linkDifferences(before, after).map((
+      [port, now],
+    ) => [port, now?.name ?? null]),
+    [["Ethernet4", "Ethernet4"], ["Ethernet8", null], [
+      "Ethernet12",
+      "Ethernet12",
+    ]],
+  );
 });
