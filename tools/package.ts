@@ -16,6 +16,7 @@
 
 import denoJson from "../deno.json" with { type: "json" };
 import { permissionFlags } from "../src/daemon/permissions.ts";
+import { v8FlagsArgument } from "../src/daemon/v8_flags.ts";
 
 /** The repository root. */
 export const ROOT: string = new URL("..", import.meta.url).pathname.replace(
@@ -26,6 +27,15 @@ export const ROOT: string = new URL("..", import.meta.url).pathname.replace(
 export const DIST: string = `${ROOT}/dist`;
 /** The version in deno.json, the package's version. */
 export const VERSION: string = denoJson.version;
+
+/**
+ * The Deno flags of every form of the daemon: the permission set of
+ * `src/daemon/permissions.ts` and the V8 flags of `src/daemon/v8_flags.ts`
+ * (`deno task start` spells out the same list; a test checks it).
+ */
+export function daemonFlags(): string[] {
+  return [...permissionFlags(), v8FlagsArgument()];
+}
 
 /** A build failure, its message one line. */
 export class PackageError extends Error {
@@ -184,7 +194,7 @@ export async function compile(
       "compile",
       "--quiet",
       "--no-check",
-      ...permissionFlags(),
+      ...daemonFlags(),
       "--output",
       tmp,
       "main.ts",
@@ -222,11 +232,12 @@ export function debianArch(): string {
  * to the script so an unpacked tree works as well as an installed one.
  */
 export function wrapperScript(): string {
-  const flags = permissionFlags().map((flag) => `'${flag}'`).join(" ");
+  const flags = daemonFlags().map((flag) => `'${flag}'`).join(" ");
   return [
     "#!/bin/sh",
     `# portsyncd ${VERSION}: the bundle run by the Deno ${Deno.version.deno} it was built with,`,
-    "# with the permission set of src/daemon/permissions.ts (never --allow-all).",
+    "# with the permission set of src/daemon/permissions.ts (never --allow-all)",
+    "# and the V8 flags of src/daemon/v8_flags.ts.",
     'lib="$(dirname "$(readlink -f "$0")")/../lib/portsyncd"',
     "export DENO_NO_UPDATE_CHECK=1",
     `exec "$lib/deno" run --no-config --no-lock --no-remote --no-npm --no-prompt ${flags} "$lib/portsyncd.js" "$@"`,

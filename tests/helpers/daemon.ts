@@ -5,6 +5,8 @@
  * @module
  */
 
+import { V8_FLAGS } from "../../src/daemon/v8_flags.ts";
+
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** Options of {@linkcode startDaemon}. */
@@ -28,6 +30,11 @@ export interface StartDaemonOptions {
   env?: Record<string, string>;
   /** The script to run instead of main.ts, e.g. a bundle. */
   main?: string;
+  /**
+   * The daemon's V8 flags (default: the shipped set, `V8_FLAGS`); a
+   * `--v8-flags=` in `denoArgs` or `PORTSYNCD_DAEMON_DENO_ARGS` adds to them.
+   */
+  v8Flags?: readonly string[];
 }
 
 /** A running daemon. */
@@ -91,8 +98,7 @@ export async function startDaemon(
     args: [
       "run",
       ...(options.permissions?.(dir) ?? ["--allow-all"]),
-      ...(options.denoArgs ?? []),
-      ...extraDenoArgs(),
+      ...denoFlags(options),
       options.main ?? MAIN,
       "--config",
       configPath,
@@ -208,4 +214,15 @@ async function readLines(
 function extraDenoArgs(): string[] {
   const value = Deno.env.get("PORTSYNCD_DAEMON_DENO_ARGS") ?? "";
   return value.split(" ").filter((arg) => arg !== "");
+}
+
+/** `denoArgs` and the env's, their `--v8-flags` merged into one (Deno keeps the last). */
+function denoFlags(options: StartDaemonOptions): string[] {
+  const v8 = [...(options.v8Flags ?? V8_FLAGS)];
+  const rest: string[] = [];
+  for (const arg of [...(options.denoArgs ?? []), ...extraDenoArgs()]) {
+    if (!arg.startsWith("--v8-flags=")) rest.push(arg);
+    else v8.push(...arg.slice("--v8-flags=".length).split(",").filter(Boolean));
+  }
+  return v8.length === 0 ? rest : [`--v8-flags=${v8.join(",")}`, ...rest];
 }

@@ -1,8 +1,9 @@
 /**
  * The unit file (packaging/portsyncd.service) has what systemd and SONiC
  * operators expect and passes `systemd-analyze verify`; the permission set
- * of src/daemon/permissions.ts is the one `deno task start` and the
- * packaged wrapper use, and it covers the unit's writable paths.
+ * of src/daemon/permissions.ts and the V8 flags of src/daemon/v8_flags.ts
+ * are the ones `deno task start` and the packaged wrapper use (the unit adds
+ * none), and the permissions cover the unit's writable paths.
  * @module
  */
 
@@ -12,7 +13,8 @@ import {
   permissionFlags,
   SONIC_READ_WRITE_PATHS,
 } from "../../src/daemon/permissions.ts";
-import { ROOT, wrapperScript } from "../../tools/package.ts";
+import { V8_FLAGS } from "../../src/daemon/v8_flags.ts";
+import { daemonFlags, ROOT, wrapperScript } from "../../tools/package.ts";
 
 const UNIT_PATH = `${ROOT}/packaging/portsyncd.service`;
 
@@ -115,12 +117,28 @@ Deno.test({
   },
 });
 
-Deno.test("permissions: deno task start and the packaged wrapper use exactly the one set", () => {
-  const flags = permissionFlags();
+Deno.test("deno task start and the packaged wrapper use exactly the one permission set and the V8 flags", () => {
+  const flags = daemonFlags();
+  assert.deepEqual(flags, [
+    ...permissionFlags(),
+    `--v8-flags=${V8_FLAGS.join(",")}`,
+  ]);
   assert.equal(denoJson.tasks.start, `deno run ${flags.join(" ")} main.ts`);
   const wrapper = wrapperScript();
   const exec = wrapper.split("\n").find((line) => line.startsWith("exec "))!;
   const quoted = [...exec.matchAll(/'([^']*)'/g)].map((match) => match[1]);
   assert.deepEqual(quoted, flags);
   assert.doesNotMatch(exec, /allow-all|\s-A\s/);
+});
+
+Deno.test("the unit file runs the packaged binary and sets no V8 flags of its own", async () => {
+  const unit = parseUnit(await Deno.readTextFile(UNIT_PATH));
+  const service = unit.get("Service")!;
+  const exec = service.get("ExecStart")!.join(" ");
+  // The flags travel with /usr/bin/portsyncd (baked in by deno compile, or
+  // in the wrapper checked above); a second list here could drift.
+  assert.match(exec, /^\/usr\/bin\/portsyncd /);
+  assert.doesNotMatch(exec, /v8-flags/);
+  const environment = (service.get("Environment") ?? []).join(" ");
+  assert.doesNotMatch(environment, /DENO_V8_FLAGS/);
 });
