@@ -8,13 +8,11 @@
 import { CliExit, type CliOptions, parseCommandLine } from "./args.ts";
 import { loadSettings, summarizeSettings } from "../config/settings.ts";
 import { permissionProblem } from "./permission.ts";
-import { runStatus } from "./status.ts";
 import { ConfigError } from "../config/errors.ts";
 import { loadConfig } from "../config/load.ts";
-import { DaemonError, runDaemon } from "../daemon/mod.ts";
+import { DaemonError } from "../daemon/errors.ts";
 import type { ProcessSignals } from "../daemon/signals.ts";
 import { createLogger } from "../log/mod.ts";
-import { runMonitor } from "../netlink/monitor.ts";
 import { netnsProblem, NotNetnsError } from "../netlink/netns.ts";
 import { StoreError } from "../store/types.ts";
 import { SyscallError } from "../../ffi/errno.ts";
@@ -36,6 +34,7 @@ async function monitor(cli: CliOptions, signal: AbortSignal): Promise<number> {
   if (problem !== null) {
     throw new ConfigError([`${cli.config}: netlink.namespace: ${problem}`]);
   }
+  const { runMonitor } = await import("../netlink/monitor.ts");
   await runMonitor({
     signal,
     netns: namespace === "" ? undefined : namespace,
@@ -51,7 +50,10 @@ async function run(cli: CliOptions, signals: ProcessSignals): Promise<number> {
     console.log(summarizeSettings(settings, { store: cli.store }));
     return 0;
   }
+  // Each mode loads only its own modules: the daemon never holds --status's
+  // code, and --check-config loads neither (memory: BENCHMARKS.md).
   if (cli.status) {
+    const { runStatus } = await import("./status.ts");
     return await runStatus(settings, {
       json: cli.json,
       signal: signals.signal,
@@ -59,6 +61,7 @@ async function run(cli: CliOptions, signals: ProcessSignals): Promise<number> {
   }
   const log = createLogger(settings.config.log.level);
   signals.setLog(log);
+  const { runDaemon } = await import("../daemon/mod.ts");
   return await runDaemon(settings, {
     store: cli.store,
     log,
