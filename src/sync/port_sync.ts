@@ -75,7 +75,8 @@ export class PortSync {
   readonly #awaitingAppl = new Set<string>();
   /** Configured ports not yet seen; null once PortInitDone is out (or warm). */
   #pendingInit: Set<string> | null = null;
-  #dumpAgain = false;
+  /** Why another dump was asked for while one ran (made when it ends). */
+  #dumpAgain: string | null = null;
 
   /** Creates the engine over a store with APPL_DB, CONFIG_DB and STATE_DB. */
   constructor(store: Store, options: PortSyncOptions) {
@@ -161,7 +162,7 @@ export class PortSync {
   requestResync(reason: string): void {
     this.#table.written.clear();
     if (this.#dump !== null) {
-      this.#dumpAgain = true;
+      this.#dumpAgain = reason;
       return;
     }
     this.#dump = new DumpView(this.#links.requestDump());
@@ -354,9 +355,10 @@ export class PortSync {
       if (!this.#kernel.has(port)) this.#awaitingAppl.delete(port);
     }
     await this.#reconcile("dump");
-    if (this.#dumpAgain) {
-      this.#dumpAgain = false;
-      this.requestResync("changes during the previous dump");
+    if (this.#dumpAgain !== null) {
+      const reason = this.#dumpAgain;
+      this.#dumpAgain = null;
+      this.requestResync(reason);
     }
   }
 
