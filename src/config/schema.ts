@@ -45,10 +45,10 @@ export interface Config {
      */
     namespace: string;
     /**
-     * Burst coalescing, in microseconds (0 to 10000; 0 turns it off): when
-     * a link message arrives less than 1 ms after the previous batch was
-     * read, wait this long before reading, so one STATE_DB round trip
-     * carries more messages under storms. A change after a quiet spell is
+     * Burst coalescing, in microseconds (0 to 10000; 0 turns it off): while
+     * link messages arrive at 5,000/s or more and pile up between reads (2
+     * or more per read), wait this long before each read, so one STATE_DB
+     * round trip carries more messages. Changes made one at a time are
      * never delayed. Default 250.
      */
     coalesce_us: number;

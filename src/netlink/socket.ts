@@ -74,11 +74,10 @@ export interface LinkSocketOptions {
    */
   netns?: string;
   /**
-   * In a burst (5,000 datagrams/s or more over the last 10-20 ms), a
-   * receive that had to wait sleeps this many microseconds before draining
-   * so the batch gathers more messages: fewer writes per message under
-   * storms, at most this much added latency then. Messages at a lower rate
-   * are never delayed. Default 0 (off).
+   * In a burst (see `burst.ts`: 5,000 datagrams/s or more, 2 or more per
+   * read), a receive that had to wait sleeps this many microseconds before
+   * draining so the batch gathers more messages: fewer writes per message
+   * under storms, at most this much added latency then. Default 0 (off).
    */
   coalesceUs?: number;
 }

@@ -41,9 +41,11 @@ export class RedisDatabase implements Database {
   readonly name: string;
   readonly id: number;
   readonly separator: ":" | "|";
+  /** The ordered, re-sending connection of this database. */
   readonly connection: RedisConnection;
   readonly #subscriber: KeyspaceSubscriber;
 
+  /** Wraps a database's connection and its instance's keyspace subscriber. */
   constructor(
     info: { name: string; id: number; separator: ":" | "|" },
     links: { connection: RedisConnection; subscriber: KeyspaceSubscriber },
