@@ -26,6 +26,7 @@
 
 import { parseArgs } from "node:util";
 import { createNetns, type Netns } from "../tests/helpers/netns.ts";
+import { addPorts } from "../tests/helpers/ports.ts";
 import { type RedisServer, startRedis } from "../tests/helpers/redis_server.ts";
 import {
   type DaemonProcess,
@@ -168,20 +169,10 @@ async function runDaemonCase(options: DaemonRunOptions): Promise<void> {
   try {
     server = await startRedis();
     ns = await createNetns({ prefix: "psd-mem" });
-    const links: string[] = [];
-    for (let i = 0; i < ports.length; i += 2) {
-      links.push(`link add ${ports[i]} type veth peer name ${ports[i + 1]}`);
-    }
-    await ns.ipBatch(links);
     store = await RedisStore.connect(server.dbConfig, {
       databases: ["APPL_DB", "CONFIG_DB", "STATE_DB"],
     });
-    for (const [index, port] of ports.entries()) {
-      await store.db("CONFIG_DB").hset(`PORT|${port}`, {
-        lanes: String(index * 4),
-        speed: "100000",
-      });
-    }
+    await addPorts(ns, ports, { config: store.db("CONFIG_DB") });
     daemon = await startDaemon({
       dbConfigPath: server.dbConfigPath,
       config: `[netlink]\nnamespace = "${ns.name}"\n\n${

@@ -16,6 +16,7 @@
 
 import { parseArgs } from "node:util";
 import { createNetns, type Netns } from "../tests/helpers/netns.ts";
+import { addPorts } from "../tests/helpers/ports.ts";
 import { type RedisServer, startRedis } from "../tests/helpers/redis_server.ts";
 import {
   type DaemonProcess,
@@ -128,20 +129,10 @@ export async function soakDaemon(
   try {
     server = await startRedis();
     ns = await createNetns({ prefix: "psd-soak" });
-    const lines: string[] = [];
-    for (let i = 0; i < PORTS.length; i += 2) {
-      lines.push(`link add ${PORTS[i]} type veth peer name ${PORTS[i + 1]}`);
-    }
-    await ns.ipBatch(lines);
     store = await RedisStore.connect(server.dbConfig, {
       databases: ["APPL_DB", "CONFIG_DB", "STATE_DB"],
     });
-    for (const [index, port] of PORTS.entries()) {
-      await store.db("CONFIG_DB").hset(`PORT|${port}`, {
-        lanes: String(index * 4),
-        speed: "100000",
-      });
-    }
+    await addPorts(ns, PORTS, { config: store.db("CONFIG_DB") });
     daemon = await startDaemon({
       dbConfigPath: server.dbConfigPath,
       config: `[netlink]\nnamespace = "${ns.name}"\n`,

@@ -89,26 +89,7 @@ export function* iterateMessages(
   const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
   let offset = 0;
   while (offset < buffer.length) {
-    const remaining = buffer.length - offset;
-    if (remaining < NLMSG_HDRLEN) {
-      throw new NetlinkDecodeError(
-        `truncated nlmsghdr: ${remaining} bytes left, need ${NLMSG_HDRLEN}`,
-        offset,
-      );
-    }
-    const length = view.getUint32(offset, true);
-    if (length < NLMSG_HDRLEN) {
-      throw new NetlinkDecodeError(
-        `nlmsg_len ${length} shorter than the header`,
-        offset,
-      );
-    }
-    if (length > remaining) {
-      throw new NetlinkDecodeError(
-        `nlmsg_len ${length} runs past the buffer (${remaining} bytes left)`,
-        offset,
-      );
-    }
+    const length = messageLength(view, offset);
     yield {
       type: view.getUint16(offset + 4, true),
       flags: view.getUint16(offset + 6, true),
@@ -119,6 +100,42 @@ export function* iterateMessages(
     };
     offset += align4(length);
   }
+}
+
+/**
+ * `nlmsg_len` of the header at `offset` of `view`, checked: a truncated
+ * header, a length shorter than the header or one that runs past the buffer
+ * throws {@linkcode NetlinkDecodeError}.
+ *
+ * @example
+ * ```ts
+ * import { encodeMessage, NLMSG_DONE } from "./message.ts";
+ * const bytes = encodeMessage({ type: NLMSG_DONE, flags: 0, seq: 1 });
+ * messageLength(new DataView(bytes.buffer), 0); // 16
+ * ```
+ */
+export function messageLength(view: DataView, offset: number): number {
+  const remaining = view.byteLength - offset;
+  if (remaining < NLMSG_HDRLEN) {
+    throw new NetlinkDecodeError(
+      `truncated nlmsghdr: ${remaining} bytes left, need ${NLMSG_HDRLEN}`,
+      offset,
+    );
+  }
+  const length = view.getUint32(offset, true);
+  if (length < NLMSG_HDRLEN) {
+    throw new NetlinkDecodeError(
+      `nlmsg_len ${length} shorter than the header`,
+      offset,
+    );
+  }
+  if (length > remaining) {
+    throw new NetlinkDecodeError(
+      `nlmsg_len ${length} runs past the buffer (${remaining} bytes left)`,
+      offset,
+    );
+  }
+  return length;
 }
 
 /**

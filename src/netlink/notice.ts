@@ -9,6 +9,7 @@ import { decodeLinkAt } from "./link_decode.ts";
 import {
   align4,
   decodeErrorPayload,
+  messageLength,
   NLM_F_DUMP_INTR,
   NLMSG_DONE,
   NLMSG_ERROR,
@@ -106,29 +107,4 @@ export function decodeNotices(
     stats.decodeErrors++;
   }
   return notices;
-}
-
-/** `nlmsg_len` of the header at `offset`, checked as iterateMessages checks it. */
-function messageLength(view: DataView, offset: number): number {
-  const remaining = view.byteLength - offset;
-  if (remaining < NLMSG_HDRLEN) {
-    throw new NetlinkDecodeError(
-      `truncated nlmsghdr: ${remaining} bytes left, need ${NLMSG_HDRLEN}`,
-      offset,
-    );
-  }
-  const length = view.getUint32(offset, true);
-  if (length < NLMSG_HDRLEN) {
-    throw new NetlinkDecodeError(
-      `nlmsg_len ${length} shorter than the header`,
-      offset,
-    );
-  }
-  if (length > remaining) {
-    throw new NetlinkDecodeError(
-      `nlmsg_len ${length} runs past the buffer (${remaining} bytes left)`,
-      offset,
-    );
-  }
-  return length;
 }
