@@ -26,7 +26,7 @@
 
 import { parseArgs } from "node:util";
 import { createNetns, type Netns } from "../tests/helpers/netns.ts";
-import { addPorts } from "../tests/helpers/ports.ts";
+import { addPorts, stateMatchesKernel } from "../tests/helpers/ports.ts";
 import { type RedisServer, startRedis } from "../tests/helpers/redis_server.ts";
 import {
   type DaemonProcess,
@@ -34,7 +34,6 @@ import {
   waitFor,
 } from "../tests/helpers/daemon.ts";
 import { TestConsumer } from "../tests/helpers/consumer.ts";
-import { kernelState } from "../tests/sync/rig.ts";
 import { RedisStore } from "../src/store/redis_store.ts";
 import { V8_FLAGS, v8FlagsArgument } from "../src/daemon/v8_flags.ts";
 import {
@@ -109,16 +108,8 @@ function stormLines(ports: string[], count: number, seed: number): string[] {
   return lines;
 }
 
-async function converged(ns: Netns, store: RedisStore): Promise<boolean> {
-  const kernel = await kernelState(ns.name);
-  const state = store.db("STATE_DB");
-  for (const [port, want] of kernel) {
-    const have = await state.hgetall(`PORT_TABLE|${port}`);
-    for (const [name, value] of Object.entries(want)) {
-      if (have[name] !== value) return false;
-    }
-  }
-  return true;
+function converged(ns: Netns, store: RedisStore): Promise<boolean> {
+  return stateMatchesKernel(ns, store.db("STATE_DB"));
 }
 
 async function settle(ms: number): Promise<void> {

@@ -16,7 +16,7 @@
 
 import { parseArgs } from "node:util";
 import { createNetns, type Netns } from "../tests/helpers/netns.ts";
-import { addPorts } from "../tests/helpers/ports.ts";
+import { addPorts, stateMatchesKernel } from "../tests/helpers/ports.ts";
 import { type RedisServer, startRedis } from "../tests/helpers/redis_server.ts";
 import {
   type DaemonProcess,
@@ -24,7 +24,6 @@ import {
   waitFor,
 } from "../tests/helpers/daemon.ts";
 import { TestConsumer } from "../tests/helpers/consumer.ts";
-import { kernelState } from "../tests/sync/rig.ts";
 import { RedisStore } from "../src/store/redis_store.ts";
 import { type LatencyFigures, LatencyProbe, rssMiB } from "./latency_probe.ts";
 
@@ -84,16 +83,8 @@ function stormLines(count: number, seed: number): string[] {
   return lines;
 }
 
-async function converged(ns: Netns, store: RedisStore): Promise<boolean> {
-  const kernel = await kernelState(ns.name);
-  const state = store.db("STATE_DB");
-  for (const [port, want] of kernel) {
-    const have = await state.hgetall(`PORT_TABLE|${port}`);
-    for (const [field, value] of Object.entries(want)) {
-      if (have[field] !== value) return false;
-    }
-  }
-  return true;
+function converged(ns: Netns, store: RedisStore): Promise<boolean> {
+  return stateMatchesKernel(ns, store.db("STATE_DB"));
 }
 
 /** Parses `Mark-Compact 12.3 (15.0) -> 8.1 (16.0) MB` lines of --trace-gc. */

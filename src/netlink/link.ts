@@ -7,7 +7,7 @@
 
 import { AttributeEncoder } from "./attributes.ts";
 import { NetlinkDecodeError } from "./errors.ts";
-import { decodeLinkAt } from "./link_decode.ts";
+import { decodeLinkAt, IFF_RUNNING, OPERSTATE_NAMES } from "./link_decode.ts";
 import {
   encodeMessage,
   NLM_F_DUMP,
@@ -37,19 +37,7 @@ export const IFLA_LINKINFO = 18;
 export const IFLA_INFO_KIND = 1;
 /** `IFF_UP`: administratively up. */
 export const IFF_UP = 0x1;
-/** `IFF_RUNNING`: operationally up. */
-export const IFF_RUNNING = 0x40;
-
-/** RFC 2863 names of the IFLA_OPERSTATE values 0..6. */
-export const OPERSTATE_NAMES: readonly string[] = [
-  "unknown",
-  "notpresent",
-  "down",
-  "lowerlayerdown",
-  "testing",
-  "dormant",
-  "up",
-];
+export { IFF_RUNNING, OPERSTATE_NAMES } from "./link_decode.ts";
 
 /** Options of {@linkcode decodeLinkMessage}. */
 export interface DecodeLinkOptions {

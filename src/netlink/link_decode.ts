@@ -27,9 +27,11 @@ const IFLA_OPERSTATE = 16;
 const IFLA_LINKINFO = 18;
 const IFLA_INFO_KIND = 1;
 const IFF_UP = 0x1;
-const IFF_RUNNING = 0x40;
+/** `IFF_RUNNING`: operationally up. */
+export const IFF_RUNNING = 0x40;
 const RTM_NEWLINK = 16;
-const OPERSTATES: readonly string[] = [
+/** RFC 2863 names of the IFLA_OPERSTATE values 0..6. */
+export const OPERSTATE_NAMES: readonly string[] = [
   "unknown",
   "notpresent",
   "down",
@@ -129,7 +131,7 @@ export function decodeLinkAt(
         break;
       case IFLA_OPERSTATE:
         expectLength(valueLength, 1, where, IFLA_OPERSTATE);
-        event.operstate = OPERSTATES[bytes[value]] ?? "unknown";
+        event.operstate = OPERSTATE_NAMES[bytes[value]] ?? "unknown";
         break;
       case IFLA_ADDRESS:
         event.address = formatAddress(bytes, value, valueEnd);

@@ -6,6 +6,7 @@
  */
 
 import type { Database } from "../../src/store/types.ts";
+import { kernelState } from "../sync/rig.ts";
 import type { Netns } from "./netns.ts";
 
 /**
@@ -36,4 +37,26 @@ export async function addPorts(
       })
     ),
   );
+}
+
+/**
+ * True when every Ethernet link of `ns` has its kernel state (the owned
+ * fields) in STATE_DB `PORT_TABLE|<port>` of `state`.
+ *
+ * @example
+ * ```ts ignore
+ * await waitFor("converged", () => stateMatchesKernel(ns, store.db("STATE_DB")));
+ * ```
+ */
+export async function stateMatchesKernel(
+  ns: Netns,
+  state: Database,
+): Promise<boolean> {
+  for (const [port, want] of await kernelState(ns.name)) {
+    const have = await state.hgetall(`PORT_TABLE|${port}`);
+    for (const [field, value] of Object.entries(want)) {
+      if (have[field] !== value) return false;
+    }
+  }
+  return true;
 }
