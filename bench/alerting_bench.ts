@@ -19,15 +19,15 @@
  */
 
 import { AlertEngine } from "../src/alerting/engine.ts";
-import { parseDbConfig } from "../src/config/db_config.ts";
-import { BUILTIN_DB_CONFIG } from "../src/config/settings.ts";
 import { createLogger } from "../src/log/mod.ts";
-import { startMetrics } from "../src/metrics/mod.ts";
 import { concatMessages, decodeNotices } from "../src/netlink/mod.ts";
-import { MemoryStore } from "../src/store/memory_store.ts";
-import { PortSync } from "../src/sync/port_sync.ts";
 import { LINK_FIXTURES } from "../tests/netlink/fixtures.ts";
-import { BATCH_METRICS, mixRules, WINDOWED_METRICS } from "./rule_mix.ts";
+import {
+  BATCH_METRICS,
+  benchEngine,
+  mixRules,
+  WINDOWED_METRICS,
+} from "./rule_mix.ts";
 
 const log = createLogger("error");
 
@@ -48,18 +48,7 @@ const STEADY = datagram(ALL, 64);
 const FLAP = [datagram([8, 9, 10, 11], 64), datagram([12, 13, 1, 2, 3, 4], 64)];
 const SINGLES = ALL.map((i) => datagram([i], 1));
 
-const config = parseDbConfig(BUILTIN_DB_CONFIG, { source: "bench" });
-const store = new MemoryStore(config);
-await store.db("APPL_DB").batch(
-  ["Ethernet0", "Ethernet4", "Ethernet8", "Ethernet12"].map((port) => ({
-    op: "hset",
-    key: `PORT_TABLE:${port}`,
-    fields: { lanes: "0", speed: "100000" },
-  })),
-);
-const sync = new PortSync(store, { links: { requestDump: () => 1 }, log });
-const metrics = startMetrics(sync, { listen: "", log });
-globalThis.addEventListener("unload", () => void metrics.close());
+const { sync, metrics } = await benchEngine(log);
 
 /** An engine on the registry with `count` rules of the mix. */
 function engine(count: number): AlertEngine {

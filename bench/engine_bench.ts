@@ -21,18 +21,12 @@
 
 import { AlertEngine } from "../src/alerting/engine.ts";
 import { EVENT_METRICS } from "../src/alerting/service.ts";
-import { parseDbConfig } from "../src/config/db_config.ts";
-import { BUILTIN_DB_CONFIG } from "../src/config/settings.ts";
 import { createLogger } from "../src/log/mod.ts";
-import { startMetrics } from "../src/metrics/mod.ts";
 import { concatMessages, decodeNotices } from "../src/netlink/mod.ts";
-import { MemoryStore } from "../src/store/memory_store.ts";
-import { PortSync } from "../src/sync/port_sync.ts";
 import { LINK_FIXTURES } from "../tests/netlink/fixtures.ts";
-import { mixRules } from "./rule_mix.ts";
+import { benchEngine, mixRules } from "./rule_mix.ts";
 
 const log = createLogger("error");
-const PORTS = ["Ethernet0", "Ethernet4", "Ethernet8", "Ethernet12"];
 
 /** `count` captured messages (by fixture index, cycled) in one datagram. */
 function datagram(indexes: number[], count: number): Uint8Array {
@@ -51,17 +45,7 @@ const FLAP = [datagram([8, 9, 10, 11], 64), datagram([12, 13, 1, 2, 3, 4], 64)];
 
 /** A port sync engine with the daemon's observers and `rules` rules. */
 async function daemonEngine(rules: number) {
-  const store = new MemoryStore(
-    parseDbConfig(BUILTIN_DB_CONFIG, { source: "bench" }),
-  );
-  await store.db("APPL_DB").batch(PORTS.map((port) => ({
-    op: "hset",
-    key: `PORT_TABLE:${port}`,
-    fields: { lanes: "0", speed: "100000" },
-  })));
-  const sync = new PortSync(store, { links: { requestDump: () => 1 }, log });
-  const metrics = startMetrics(sync, { listen: "", log });
-  globalThis.addEventListener("unload", () => void metrics.close());
+  const { sync, metrics } = await benchEngine(log);
   const alerts = new AlertEngine({ reader: metrics.registry, log });
   alerts.setRules(mixRules(rules));
   let timerAt = 0;

@@ -9,6 +9,41 @@
 
 import { parseRule } from "../src/alerting/rules.ts";
 import type { AlertRule } from "../src/alerting/types.ts";
+import { parseDbConfig } from "../src/config/db_config.ts";
+import { BUILTIN_DB_CONFIG } from "../src/config/settings.ts";
+import type { Logger } from "../src/log/mod.ts";
+import { type RunningMetrics, startMetrics } from "../src/metrics/mod.ts";
+import { MemoryStore } from "../src/store/memory_store.ts";
+import { PortSync } from "../src/sync/port_sync.ts";
+
+/** The ports the benches' captured messages name, all in APPL_DB. */
+export const BENCH_PORTS: readonly string[] = [
+  "Ethernet0",
+  "Ethernet4",
+  "Ethernet8",
+  "Ethernet12",
+];
+
+/**
+ * A port sync engine on a memory store with {@linkcode BENCH_PORTS} in
+ * APPL_DB, and the daemon's metric registry observing it (closed on unload).
+ */
+export async function benchEngine(
+  log: Logger,
+): Promise<{ sync: PortSync; metrics: RunningMetrics }> {
+  const store = new MemoryStore(
+    parseDbConfig(BUILTIN_DB_CONFIG, { source: "bench" }),
+  );
+  await store.db("APPL_DB").batch(BENCH_PORTS.map((port) => ({
+    op: "hset",
+    key: `PORT_TABLE:${port}`,
+    fields: { lanes: "0", speed: "100000" },
+  })));
+  const sync = new PortSync(store, { links: { requestDump: () => 1 }, log });
+  const metrics = startMetrics(sync, { listen: "", log });
+  globalThis.addEventListener("unload", () => void metrics.close());
+  return { sync, metrics };
+}
 
 /** The counters and gauges a handled batch changes (what the alerting bench evaluates after each batch). */
 export const BATCH_METRICS: readonly string[] = [
