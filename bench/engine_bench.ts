@@ -22,21 +22,11 @@
 import { AlertEngine } from "../src/alerting/engine.ts";
 import { EVENT_METRICS } from "../src/alerting/service.ts";
 import { createLogger } from "../src/log/mod.ts";
-import { concatMessages, decodeNotices } from "../src/netlink/mod.ts";
+import { decodeNotices } from "../src/netlink/mod.ts";
 import { LINK_FIXTURES } from "../tests/netlink/fixtures.ts";
-import { benchEngine, mixRules } from "./rule_mix.ts";
+import { benchEngine, datagram, mixRules } from "./rule_mix.ts";
 
 const log = createLogger("error");
-
-/** `count` captured messages (by fixture index, cycled) in one datagram. */
-function datagram(indexes: number[], count: number): Uint8Array {
-  return concatMessages(
-    Array.from(
-      { length: count },
-      (_, i) => LINK_FIXTURES[indexes[i % indexes.length]].bytes,
-    ),
-  );
-}
 
 // Fixture messages: 8 Ethernet4 up, 9-11 Ethernet0 up; 12 Ethernet0 down,
 // 13 Ethernet4 down (oper), 1-4 the dump (all down).

@@ -15,6 +15,8 @@ import type { Logger } from "../src/log/mod.ts";
 import { type RunningMetrics, startMetrics } from "../src/metrics/mod.ts";
 import { MemoryStore } from "../src/store/memory_store.ts";
 import { PortSync } from "../src/sync/port_sync.ts";
+import { concatMessages } from "../src/netlink/mod.ts";
+import { LINK_FIXTURES } from "../tests/netlink/fixtures.ts";
 
 /** The ports the benches' captured messages name, all in APPL_DB. */
 export const BENCH_PORTS: readonly string[] = [
@@ -109,4 +111,14 @@ export function mixRule(i: number): AlertRule {
 /** The first `count` rules of the mix. */
 export function mixRules(count: number): AlertRule[] {
   return Array.from({ length: count }, (_, i) => mixRule(i));
+}
+
+/** `count` captured messages (by fixture index, cycled) in one datagram. */
+export function datagram(indexes: number[], count: number): Uint8Array {
+  return concatMessages(
+    Array.from(
+      { length: count },
+      (_, i) => LINK_FIXTURES[indexes[i % indexes.length]].bytes,
+    ),
+  );
 }

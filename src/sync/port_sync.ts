@@ -408,11 +408,6 @@ export class PortSync {
     }
   }
 
-  /** Ports asked of APPL_DB (EXISTS) so far; the rest came from the watch. */
-  get applLookups(): number {
-    return this.#presence.asked;
-  }
-
   async #maybePublishInitDone(): Promise<void> {
     if (this.#pendingInit === null || this.#pendingInit.size > 0) return;
     await this.#producer.set("PortInitDone", { lanes: "0" });
